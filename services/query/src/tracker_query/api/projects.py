@@ -1,0 +1,64 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from tracker_contracts import TaskStatus
+
+from ..errors import ProjectNotFound
+from ..repositories.projects import find_project_id, list_projects
+from ..repositories.tasks import TaskRow, list_project_tasks
+from .deps import Session
+from .schemas import ProjectOut, TaskOut
+
+router = APIRouter(prefix="/api/projects", tags=["projects"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project with that name."}}
+
+
+@router.get("", summary="All projects", response_model=list[ProjectOut])
+async def get_projects(session: Session) -> list[ProjectOut]:
+    return [ProjectOut.model_validate(p) for p in await list_projects(session)]
+
+
+@router.get(
+    "/{project_name}/tasks",
+    summary="A project's tasks, most recently started first",
+    response_model=list[TaskOut],
+    responses=_NOT_FOUND,
+)
+async def get_project_tasks(
+    project_name: str,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    status: Annotated[
+        list[TaskStatus] | None, Query(description="Keep only these statuses; repeatable.")
+    ] = None,
+) -> list[TaskOut]:
+    project_id = await find_project_id(session, project_name)
+    if project_id is None:
+        raise ProjectNotFound(project_name)
+    rows = await list_project_tasks(session, project_id, status or [], limit, offset)
+    return [_task_out(row) for row in rows]
+
+
+def _task_out(row: TaskRow) -> TaskOut:
+    task = row.task
+    return TaskOut(
+        id=task.id,
+        task_id=task.task_id,
+        title=task.title,
+        status=TaskStatus(task.status),
+        progress=task.progress,
+        started_at=task.started_at,
+        project=row.project,
+        agent=row.agent,
+        message=task.message,
+        result=task.result,
+        error_type=task.error_type,
+        error_message=task.error_message,
+        metadata=task.details,
+        finished_at=task.finished_at,
+        duration_seconds=task.duration_seconds,
+        updated_at=task.updated_at,
+    )

@@ -1,0 +1,99 @@
+"""Response bodies of the REST API."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker_contracts import TaskStatus
+
+
+class ProjectOut(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "name": "my-project",
+                    "created_at": "2024-01-01T10:00:00Z",
+                    "updated_at": "2024-01-01T10:00:00Z",
+                }
+            ]
+        },
+    )
+
+    id: int
+    name: str
+    created_at: datetime
+    updated_at: datetime = Field(description="Time of the project's latest applied event.")
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "task_id": "task-123",
+                    "title": "Build feature",
+                    "status": "running",
+                    "progress": 75,
+                    "started_at": "2024-01-01T10:00:00Z",
+                    "project": "my-project",
+                    "agent": "claude-3-5",
+                    "message": "Processing data",
+                    "result": None,
+                    "error_type": None,
+                    "error_message": None,
+                    "metadata": {"priority": "high"},
+                    "finished_at": None,
+                    "duration_seconds": None,
+                    "updated_at": "2024-01-01T10:15:00Z",
+                }
+            ]
+        }
+    )
+
+    id: int
+    task_id: str
+    title: str
+    status: TaskStatus
+    progress: int
+    started_at: datetime | None
+    project: str
+    agent: str
+    message: str | None
+    result: str | None
+    error_type: str | None
+    error_message: str | None
+    metadata: dict[str, Any] | None
+    finished_at: datetime | None
+    duration_seconds: float | None
+    updated_at: datetime
+
+
+class StatsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "total_projects": 5,
+                    "total_tasks": 42,
+                    "active_tasks": 3,
+                    "completed_tasks": 35,
+                    "failed_tasks": 4,
+                    "average_duration": 2450.5,
+                }
+            ]
+        }
+    )
+
+    total_projects: int
+    total_tasks: int
+    active_tasks: int = Field(description="Tasks pending, running or paused.")
+    completed_tasks: int
+    failed_tasks: int
+    average_duration: float | None = Field(
+        description="Mean duration in seconds of completed tasks; null when none has completed."
+    )

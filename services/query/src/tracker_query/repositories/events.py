@@ -1,0 +1,19 @@
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import EventRecord
+
+
+async def record_new_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[UUID]:
+    """Insert event rows, skipping event ids already recorded; return the ids that are new."""
+    statement = (
+        insert(EventRecord)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=[EventRecord.event_id])
+        .returning(EventRecord.event_id)
+    )
+    return set((await session.scalars(statement)).all())

@@ -1,0 +1,29 @@
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Project
+
+
+async def list_projects(session: AsyncSession) -> Sequence[Project]:
+    return (await session.scalars(select(Project).order_by(Project.name))).all()
+
+
+async def find_project_id(session: AsyncSession, name: str) -> int | None:
+    return await session.scalar(select(Project.id).where(Project.name == name))
+
+
+async def count_projects(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Project)) or 0
+
+
+async def touch_projects(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
+    """Create missing projects, mark all as just updated, and return their ids by name."""
+    rows = [{"name": name} for name in sorted(set(names))]
+    new_rows = insert(Project).values(rows)
+    statement = new_rows.on_conflict_do_update(
+        index_elements=[Project.name], set_={"updated_at": func.now()}
+    ).returning(Project.name, Project.id)
+    return {name: id_ for name, id_ in await session.execute(statement)}

@@ -1,0 +1,39 @@
+import os
+import socket
+from functools import lru_cache
+
+from pydantic import Field, RedisDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tracker_contracts import EVENTS_STREAM
+
+
+def _default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class QuerySettings(BaseSettings):
+    """Query service configuration, read from the environment and `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5442/tracker",
+        description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
+    )
+    database_pool_size: int = Field(default=5, ge=1)
+    redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
+    events_stream: str = EVENTS_STREAM
+    consumer_group: str = "query"
+    consumer_name: str = Field(default_factory=_default_consumer_name)
+    apply_batch_size: int = Field(default=200, ge=1, le=10_000)
+    claim_idle_ms: int = Field(
+        default=30_000,
+        ge=1000,
+        description="Entries pending longer than this are taken over from a stalled consumer.",
+    )
+
+
+@lru_cache
+def get_settings() -> QuerySettings:
+    return QuerySettings()

@@ -1,0 +1,77 @@
+"""The stream consumer against real Redis and PostgreSQL."""
+
+import httpx
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+
+from tests.factories import event
+from tests.waiting import eventually_async
+from tracker_contracts import EventKind
+from tracker_query.app import create_app
+from tracker_query.consumer import ensure_consumer_group
+from tracker_query.settings import QuerySettings
+
+
+async def publish(settings: QuerySettings, *events: object) -> None:
+    async with RedisBroker(str(settings.redis_url)) as broker:
+        for item in events:
+            await broker.publish(item, stream=settings.events_stream)
+
+
+async def wait_for_tasks(client: httpx.AsyncClient, project: str, count: int) -> list[dict]:
+    async def tasks() -> list[dict] | None:
+        response = await client.get(f"/api/projects/{project}/tasks?limit=500")
+        found = response.json() if response.status_code == 200 else []
+        return found if len(found) >= count else None
+
+    return await eventually_async(tasks)
+
+
+async def pending_count(settings: QuerySettings) -> int:
+    async with Redis.from_url(str(settings.redis_url)) as redis:
+        summary = await redis.xpending(settings.events_stream, settings.consumer_group)
+        return int(summary["pending"])
+
+
+async def nothing_pending(settings: QuerySettings) -> bool:
+    return await pending_count(settings) == 0
+
+
+async def test_events_published_before_the_consumer_started_are_applied(settings, project):
+    await publish(
+        settings,
+        event(EventKind.START, 0, project=project),
+        event(EventKind.FINISH, 5, project=project, task_id="other"),
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q")
+        tasks = await wait_for_tasks(client, project, 2)
+        assert {t["task_id"]: t["status"] for t in tasks} == {
+            "task-123": "running",
+            "other": "completed",
+        }
+        assert (await client.get("/db-check")).json() == {
+            "status": "ok",
+            "database": "connected",
+            "consumer": "running",
+        }
+        await eventually_async(lambda: nothing_pending(settings))
+
+
+async def test_entries_left_pending_by_a_dead_consumer_are_taken_over(settings, project):
+    async with Redis.from_url(str(settings.redis_url)) as redis:
+        await ensure_consumer_group(redis, settings)
+        await publish(settings, event(EventKind.START, 0, project=project))
+        claimed = await redis.xreadgroup(
+            settings.consumer_group, "crashed-consumer", {settings.events_stream: ">"}
+        )
+        assert len(claimed[0][1]) == 1
+    assert await pending_count(settings) == 1
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q")
+        [task] = await wait_for_tasks(client, project, 1)
+        assert task["status"] == "running"
+        await eventually_async(lambda: nothing_pending(settings))

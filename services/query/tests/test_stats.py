@@ -1,0 +1,43 @@
+import pytest
+
+from tests.factories import event
+from tracker_contracts import EventKind
+from tracker_query.settings import QuerySettings
+
+
+@pytest.fixture
+def settings(empty_database_url: str, redis_url: str, events_stream: str) -> QuerySettings:
+    """Totals span the whole database, so each test here has one of its own."""
+    return QuerySettings(
+        database_url=empty_database_url, redis_url=redis_url, events_stream=events_stream
+    )
+
+
+async def test_stats_of_an_empty_tracker(api) -> None:
+    assert (await api.get("/api/stats")).json() == {
+        "total_projects": 0,
+        "total_tasks": 0,
+        "active_tasks": 0,
+        "completed_tasks": 0,
+        "failed_tasks": 0,
+        "average_duration": None,
+    }
+
+
+async def test_stats_count_tasks_by_outcome(api, apply) -> None:
+    await apply(
+        event(EventKind.START, 0, project="a", task_id="running"),
+        event(EventKind.STATUS, 0, project="a", task_id="paused", status="paused"),
+        event(EventKind.FINISH, 1, project="a", task_id="done-1", duration_seconds=100),
+        event(EventKind.FINISH, 2, project="b", task_id="done-2", duration_seconds=301),
+        event(EventKind.START, 3, project="b", task_id="broken"),
+        event(EventKind.ERROR, 4, project="b", task_id="broken"),
+    )
+    assert (await api.get("/api/stats")).json() == {
+        "total_projects": 2,
+        "total_tasks": 5,
+        "active_tasks": 2,
+        "completed_tasks": 2,
+        "failed_tasks": 1,
+        "average_duration": 200.5,
+    }
