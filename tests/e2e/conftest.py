@@ -1,15 +1,20 @@
 """End-to-end fixtures: the services run as real processes on real sockets."""
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
+from tracker_localstack.databases import drop_database, ensure_database
 from tracker_localstack.ports import free_port
 
 
@@ -71,3 +76,80 @@ def query(service_env: dict[str, str]) -> Iterator[Service]:
     service = Service("tracker_query", service_env)
     yield service
     service.stop()
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The whole system as `make run` starts it, behind the real Traefik."""
+
+    url: str
+    ws_url: str
+    keys: dict[str, str]
+    redis_url: str
+    events_stream: str
+    logs: list[Path]
+
+    def headers(self, key: str = "agent") -> dict[str, str]:
+        return {"X-API-Key": self.keys[key]}
+
+
+@pytest.fixture(scope="session")
+def stack(
+    postgres_admin_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    data_dir = tmp_path_factory.mktemp("stack")
+    database = f"tracker_stack_{uuid.uuid4().hex[:12]}"
+    keys = {"agent": secrets.token_urlsafe(24), "dashboard": secrets.token_urlsafe(24)}
+    ports = {
+        name: free_port()
+        for name in ("GATEWAY", "INGEST", "QUERY", "REALTIME", "KEYCHECK", "PORTAL")
+    }
+    stream = f"test:{uuid.uuid4().hex}:events"
+    env = {
+        **os.environ,
+        "DATABASE_URL": ensure_database(postgres_admin_url, database),
+        "REDIS_URL": redis_url,
+        "EVENTS_STREAM": stream,
+        "LOCAL_DATA_DIR": str(data_dir),
+        "API_KEYS": ",".join(f"{name}:{key}" for name, key in keys.items()),
+        "REALTIME_REPLICAS": "2",
+        **{f"{name}_PORT": str(port) for name, port in ports.items()},
+    }
+    env.pop("API_KEY", None)
+    output = data_dir / "stack-output.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tracker_localstack", "run"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{ports['GATEWAY']}"
+    try:
+        _wait_until_healthy(url, process, output)
+        yield Stack(
+            url=url,
+            ws_url=f"ws://127.0.0.1:{ports['GATEWAY']}",
+            keys=keys,
+            redis_url=redis_url,
+            events_stream=stream,
+            logs=[output, data_dir / "logs" / "traefik-access.log"],
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        drop_database(postgres_admin_url, database)
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the stack exited:\n{output.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"the stack never became healthy:\n{output.read_text()[-3000:]}")

@@ -11,6 +11,15 @@ from ._envelope import (
     TaskEvent,
     envelop,
 )
+from ._live import (
+    LiveMessage,
+    LiveMessageType,
+    TaskErrorData,
+    TaskFinishedData,
+    TaskStartedData,
+    TaskStatusData,
+    live_message,
+)
 from ._webhooks import (
     ACTIVE_STATUSES,
     METADATA_MAX_BYTES,
@@ -33,13 +42,20 @@ __all__ = [
     "EventKind",
     "FinishEvent",
     "FinishWebhook",
+    "LiveMessage",
+    "LiveMessageType",
     "StartEvent",
     "StartWebhook",
     "StatusEvent",
     "StatusWebhook",
+    "TaskErrorData",
     "TaskEvent",
+    "TaskFinishedData",
+    "TaskStartedData",
     "TaskStatus",
+    "TaskStatusData",
     "Webhook",
     "WebhookBase",
     "envelop",
+    "live_message",
 ]

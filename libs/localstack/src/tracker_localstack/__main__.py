@@ -1,26 +1,91 @@
-"""`tracker-local run`: the whole system on one machine, stopped cleanly by Ctrl-C."""
+"""`tracker-local run`: the whole system on one machine behind the real Traefik; Ctrl-C stops it.
+
+Starts embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set, migrates the
+database, then runs every service (with the configured number of replicas), the key check,
+the portal and Traefik under one process runner.
+"""
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 from honcho.manager import Manager
 
+from . import traefik
 from .databases import ensure_database
 from .postgres import EmbeddedPostgres
 from .redis import EmbeddedRedis
 from .settings import LocalSettings
 
 DATABASE_NAME = "tracker"
+REPLICA_PORT_STEP = 100  # replica i of a service listens on its port + 100 * i
 
 
-def _service(module: str, port: int) -> str:
-    return (
-        f"{sys.executable} -m uvicorn {module}.app:create_app --factory "
-        f"--host 127.0.0.1 --port {port} --no-access-log"
-    )
+@dataclass(frozen=True)
+class Process:
+    name: str
+    command: list[str]
+    url: str
+
+
+def _uvicorn(name: str, app: str, port: int) -> Process:
+    command = [
+        sys.executable, "-m", "uvicorn", app, "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+        "--ws-ping-interval", "20", "--ws-ping-timeout", "20",
+    ]  # fmt: skip
+    return Process(name, command, f"http://127.0.0.1:{port}")
+
+
+def _replicas(name: str, app: str, port: int, count: int) -> list[Process]:
+    return [
+        _uvicorn(name if count == 1 else f"{name}.{i + 1}", app, port + REPLICA_PORT_STEP * i)
+        for i in range(count)
+    ]
+
+
+def plan(settings: LocalSettings) -> dict[str, list[Process]]:
+    """Every process to run, by the service it belongs to."""
+    return {
+        "ingest": _replicas(
+            "ingest",
+            "tracker_ingest.app:create_app",
+            settings.ingest_port,
+            settings.ingest_replicas,
+        ),
+        "query": _replicas(
+            "query", "tracker_query.app:create_app", settings.query_port, settings.query_replicas
+        ),
+        "realtime": _replicas(
+            "realtime",
+            "tracker_realtime.app:create_app",
+            settings.realtime_port,
+            settings.realtime_replicas,
+        ),
+        "keycheck": [
+            _uvicorn("keycheck", "tracker_gateway.keycheck:create_app", settings.keycheck_port)
+        ],
+        "portal": [
+            _uvicorn("portal", "tracker_gateway.portal.app:create_app", settings.portal_port)
+        ],
+    }
+
+
+def _api_key_env(settings: LocalSettings) -> dict[str, str]:
+    """Keys for the key check; without any configured, one is generated once and kept."""
+    if settings.api_key is not None or settings.api_keys is not None:
+        return {}
+    key_file = settings.data_dir / "api-key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(32))
+        key_file.chmod(0o600)
+    print(f"API key: none configured, using the generated one in {key_file.resolve()}")
+    return {"API_KEY": key_file.read_text().strip()}
 
 
 def run(settings: LocalSettings) -> int:
@@ -44,21 +109,48 @@ def run(settings: LocalSettings) -> int:
             redis_url = redis.url
             print(f"embedded Redis       127.0.0.1:{redis.port}  data in {redis.data_dir}")
 
-        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            **_api_key_env(settings),
+        }
         subprocess.run([sys.executable, "-m", "tracker_query.migrate"], env=env, check=True)
         print("database schema is up to date")
 
-        services = {
-            "ingest": ("tracker_ingest", settings.ingest_port),
-            "query": ("tracker_query", settings.query_port),
-            "realtime": ("tracker_realtime", settings.realtime_port),
+        processes = plan(settings)
+        urls = {service: [p.url for p in group] for service, group in processes.items()}
+        env |= {
+            "TRACKER_SERVICE_PROVIDER": "file",
+            "KEYCHECK_URL": urls["keycheck"][0],
+            **{f"PORTAL_{service.upper()}_URL": group[0] for service, group in urls.items()},
         }
+        logs = settings.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        gateway_config = traefik.write_config(
+            settings.data_dir / "gateway",
+            f"{settings.gateway_host}:{settings.gateway_port}",
+            urls,
+            logs / "traefik-access.log",
+        )
+
         manager = Manager()
-        for name, (module, port) in services.items():
-            manager.add_process(name, _service(module, port), env=env)
-            print(f"{name:<20} http://127.0.0.1:{port}")
+        for group in processes.values():
+            for process in group:
+                manager.add_process(process.name, _quoted(process.command), env=env)
+                print(f"{process.name:<20} {process.url}")
+        manager.add_process(
+            "gateway", _quoted([str(traefik.TRAEFIK), f"--configFile={gateway_config}"]), env=env
+        )
+        print(f"{'gateway':<20} http://{settings.gateway_host}:{settings.gateway_port}")
         manager.loop()
         return manager.returncode or 0
+
+
+def _quoted(command: list[str]) -> str:
+    import shlex
+
+    return shlex.join(command)
 
 
 def main() -> None:

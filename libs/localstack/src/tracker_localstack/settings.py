@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,15 @@ class LocalSettings(BaseSettings):
     embedded_postgres_port: int = 5442
     embedded_redis_port: int = 6390
     redis_appendfsync: str = Field(default="always", pattern="^(always|everysec|no)$")
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
     ingest_port: int = 8001
     query_port: int = 8002
     realtime_port: int = 8003
+    keycheck_port: int = 8004
+    portal_port: int = 8005
+    ingest_replicas: int = Field(default=1, ge=1, le=9)
+    query_replicas: int = Field(default=1, ge=1, le=9)
+    realtime_replicas: int = Field(default=1, ge=1, le=9)
+    api_key: SecretStr | None = None
+    api_keys: SecretStr | None = None

@@ -40,7 +40,9 @@ def create_consumer(
     left unacknowledged for longer than `claim_idle_ms` (a crash or a failed batch) — FastStream
     never redelivers a pending entry by itself.
     """
-    broker = RedisBroker(str(settings.redis_url), socket_connect_timeout=2.0)
+    broker = RedisBroker(
+        str(settings.redis_url), socket_connect_timeout=2.0, log_level=logging.DEBUG
+    )
 
     async def apply(events: list[TaskEvent]) -> None:
         async with sessionmaker() as session, session.begin():

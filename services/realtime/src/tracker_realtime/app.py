@@ -1,13 +1,56 @@
-"""The realtime service: relays task events to WebSocket clients."""
+"""The realtime service: relays task events from the stream to WebSocket clients."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from .connections import ConnectionRegistry
+from .feed import create_feed, newest_entry_id
+from .hub import Hub
+from .redaction import redact_api_keys_in_server_logs
+from .routes import router
+from .settings import RealtimeSettings, get_settings
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="Agent Task Tracker — realtime", version="0.1.0")
+def create_app(settings: RealtimeSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    redact_api_keys_in_server_logs()
 
-    @app.get("/health", tags=["health"], summary="The realtime process is alive")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = Redis.from_url(str(settings.redis_url), socket_timeout=2.0)
+        registry = ConnectionRegistry(
+            redis,
+            settings.events_stream,
+            settings.replica_id,
+            settings.connection_report_ttl_seconds,
+        )
+        hub = Hub(on_change=registry.changed.set)
+        feed = create_feed(settings, hub, await newest_entry_id(redis, settings.events_stream))
+        app.state.settings, app.state.hub, app.state.registry = settings, hub, registry
+        await feed.start()
+        reporting = asyncio.create_task(
+            registry.report_forever(hub, settings.connection_report_seconds)
+        )
+        try:
+            yield
+        finally:
+            reporting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporting
+            await feed.stop()
+            await registry.withdraw()
+            await redis.aclose()
 
+    app = FastAPI(
+        title="Agent Task Tracker — realtime",
+        summary="Live task events over WebSocket.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(router)
     return app

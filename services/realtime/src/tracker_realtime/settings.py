@@ -1,0 +1,42 @@
+import os
+import socket
+import uuid
+from functools import lru_cache
+
+from pydantic import Field, RedisDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tracker_contracts import EVENTS_STREAM
+
+
+def _default_replica_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class RealtimeSettings(BaseSettings):
+    """Realtime service configuration, read from the environment and `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
+    events_stream: str = EVENTS_STREAM
+    replica_id: str = Field(default_factory=_default_replica_id)
+    client_queue_size: int = Field(
+        default=1000, ge=1, description="Messages queued for one client before it is dropped."
+    )
+    client_send_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A client that takes longer to accept a message is dropped."
+    )
+    connection_report_seconds: float = Field(
+        default=5.0, gt=0, description="How often this replica refreshes its counts in Redis."
+    )
+
+    @property
+    def connection_report_ttl_seconds(self) -> int:
+        """Counts of a replica that stopped reporting vanish after three missed reports."""
+        return max(int(self.connection_report_seconds * 3), 1)
+
+
+@lru_cache
+def get_settings() -> RealtimeSettings:
+    return RealtimeSettings()

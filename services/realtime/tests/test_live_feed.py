@@ -1,0 +1,118 @@
+"""The realtime service in process, reading a real Redis stream, with real WebSocket sessions."""
+
+from collections.abc import Iterator
+
+import pytest
+from faststream.redis import RedisBroker
+from starlette.testclient import TestClient
+
+from tests.factories import event
+from tests.waiting import eventually
+from tracker_contracts import EventKind
+from tracker_realtime.app import create_app
+from tracker_realtime.settings import RealtimeSettings
+
+
+@pytest.fixture
+def settings(redis_url: str, events_stream: str) -> RealtimeSettings:
+    return RealtimeSettings(
+        redis_url=redis_url, events_stream=events_stream, connection_report_seconds=0.2
+    )
+
+
+@pytest.fixture
+def realtime(settings: RealtimeSettings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def publish(client: TestClient, settings: RealtimeSettings, *events: object) -> None:
+    async def send() -> None:
+        async with RedisBroker(str(settings.redis_url)) as broker:
+            for item in events:
+                await broker.publish(item, stream=settings.events_stream)
+
+    assert client.portal is not None
+    client.portal.call(send)
+
+
+def test_a_client_gets_its_project_in_the_seed_format_and_nothing_else(realtime, settings):
+    with realtime.websocket_connect("/webhook/ws?project=mine") as websocket:
+        eventually(lambda: realtime.get("/api/websocket/stats").json()["total_connections"] == 1)
+        publish(
+            realtime,
+            settings,
+            event(EventKind.START, 0, project="other"),
+            event(EventKind.START, 1, project="mine"),
+            event(EventKind.STATUS, 2, project="mine", progress=40),
+            event(EventKind.FINISH, 3, project="other"),
+            event(EventKind.FINISH, 4, project="mine"),
+            event(EventKind.ERROR, 5, project="mine", task_id="task-2"),
+        )
+        received = [websocket.receive_json() for _ in range(4)]
+
+    assert [m["type"] for m in received] == [
+        "task_started",
+        "task_status",
+        "task_finished",
+        "task_error",
+    ]
+    started, status, finished, error = received
+    assert started["data"] == {
+        "task_id": "task-123",
+        "title": "Разработка фичи",
+        "project": "mine",
+        "agent": "claude-3-5",
+        "status": "running",
+        "started_at": "2026-01-01T10:00:01Z",
+    }
+    assert started["timestamp"] == "2026-01-01T10:00:01Z"
+    assert (status["data"]["progress"], status["data"]["message"]) == (40, "Обработка данных")
+    assert finished["data"]["duration_seconds"] == 1800
+    assert (finished["data"]["status"], finished["data"]["finished_at"]) == (
+        "completed",
+        "2026-01-01T10:00:04Z",
+    )
+    assert error["data"] == {
+        "task_id": "task-2",
+        "title": "Разработка фичи",
+        "project": "mine",
+        "agent": "claude-3-5",
+        "status": "failed",
+        "error_type": "RuntimeError",
+        "error_message": "Ошибка выполнения",
+    }
+
+
+def test_a_client_without_project_gets_every_project(realtime, settings):
+    with realtime.websocket_connect("/webhook/ws") as websocket:
+        eventually(lambda: realtime.get("/api/websocket/stats").json()["total_connections"] == 1)
+        publish(
+            realtime,
+            settings,
+            event(EventKind.START, 0, project="a"),
+            event(EventKind.START, 1, project="b"),
+        )
+        projects = [websocket.receive_json()["data"]["project"] for _ in range(2)]
+    assert projects == ["a", "b"]
+
+
+def test_ping_is_answered(realtime):
+    with realtime.websocket_connect("/webhook/ws?project=a") as websocket:
+        websocket.send_text("ping")
+        assert websocket.receive_text() == "pong"
+
+
+def test_connection_stats_follow_connects_and_disconnects(realtime):
+    def stats() -> dict:
+        return realtime.get("/api/websocket/stats").json()
+
+    with (
+        realtime.websocket_connect("/webhook/ws?project=a"),
+        realtime.websocket_connect("/webhook/ws?project=a&project=b"),
+        realtime.websocket_connect("/webhook/ws"),
+    ):
+        eventually(
+            lambda: stats() == {"total_connections": 3, "project_connections": {"a": 2, "b": 1}}
+        )
+    eventually(lambda: stats() == {"total_connections": 0, "project_connections": {}})

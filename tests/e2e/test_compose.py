@@ -1,0 +1,475 @@
+"""docker-compose.yml and the Dockerfiles it builds, checked without Docker.
+
+The file is interpolated the way Compose does it, validated against the Compose Specification
+JSON schema (the copy vendored by check-jsonschema), then held to this project's own rules:
+only Traefik publishes a port, scaled services can be scaled, every image runs the right app.
+"""
+
+import json
+import re
+import shlex
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+TRAEFIK_STATIC = ROOT / "gateway" / "traefik.yml"
+TRAEFIK_ROUTES = ROOT / "gateway" / "dynamic" / "routes.yml"
+
+# What Compose would find in the shell or .env: only the one required variable.
+TEST_ENV = {"API_KEY": "test-key"}
+
+# service -> (Dockerfile, the command its container runs)
+APP_COMMANDS = {
+    "ingest": (
+        "services/ingest/Dockerfile",
+        ["uvicorn", "tracker_ingest.app:create_app", "--factory", "--host", "0.0.0.0",
+         "--port", "8001"],
+    ),
+    "query": (
+        "services/query/Dockerfile",
+        ["uvicorn", "tracker_query.app:create_app", "--factory", "--host", "0.0.0.0",
+         "--port", "8002"],
+    ),
+    "realtime": (
+        "services/realtime/Dockerfile",
+        ["uvicorn", "tracker_realtime.app:create_app", "--factory", "--host", "0.0.0.0",
+         "--port", "8003", "--ws-ping-interval", "20", "--ws-ping-timeout", "20"],
+    ),
+    "keycheck": (
+        "gateway/Dockerfile",
+        ["uvicorn", "tracker_gateway.keycheck:create_app", "--factory", "--host", "0.0.0.0",
+         "--port", "8004", "--no-access-log"],
+    ),
+    "portal": (
+        "gateway/Dockerfile",
+        ["uvicorn", "tracker_gateway.portal.app:create_app", "--factory", "--host", "0.0.0.0",
+         "--port", "8005"],
+    ),
+    "migrate": ("services/query/Dockerfile", ["python", "-m", "tracker_query.migrate"]),
+}  # fmt: skip
+# Services Traefik routes to (names used as `<name>@docker` in routes.yml) and their ports.
+ROUTED_PORTS = {"ingest": 8001, "query": 8002, "realtime": 8003, "portal": 8005}
+SCALED = ("ingest", "realtime")
+EXPECTED_SERVICES = {"traefik", "postgres", "redis", *APP_COMMANDS}
+
+
+# --- Compose's variable interpolation (the subset of its rules this file may use) -----------
+
+_VARIABLE = re.compile(
+    r"""\$(?:
+        (?P<escaped>\$)
+      | (?P<named>[A-Za-z_][A-Za-z0-9_]*)
+      | \{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}$]*))?\}
+      | (?P<invalid>)
+    )""",
+    re.VERBOSE,
+)
+
+
+class InterpolationError(ValueError):
+    pass
+
+
+def interpolate_string(text: str, env: Mapping[str, str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        if match["escaped"]:
+            return "$"
+        if match["invalid"] is not None:
+            raise InterpolationError(f"invalid interpolation in {text!r}")
+        name = match["named"] or match["braced"]
+        op, arg = match["op"], match["arg"] or ""
+        is_set = name in env
+        non_empty = bool(env.get(name))
+        present = non_empty if op and op.startswith(":") else is_set
+        if op in ("-", ":-"):
+            return env[name] if present else arg
+        if op in ("?", ":?"):
+            if not present:
+                raise InterpolationError(f"required variable {name} is missing a value: {arg}")
+            return env[name]
+        if op in ("+", ":+"):
+            return arg if present else ""
+        return env.get(name, "")
+
+    return _VARIABLE.sub(substitute, text)
+
+
+def interpolate(node: Any, env: Mapping[str, str]) -> Any:
+    """Values (not keys) are interpolated, as Compose does."""
+    if isinstance(node, str):
+        return interpolate_string(node, env)
+    if isinstance(node, dict):
+        return {key: interpolate(value, env) for key, value in node.items()}
+    if isinstance(node, list):
+        return [interpolate(item, env) for item in node]
+    return node
+
+
+def load_compose(env: Mapping[str, str] = TEST_ENV) -> dict[str, Any]:
+    document = yaml.safe_load(COMPOSE_FILE.read_text())
+    assert isinstance(document, dict), "docker-compose.yml is not a mapping"
+    return interpolate(document, env)
+
+
+def compose_schema() -> dict[str, Any]:
+    vendored = resources.files("check_jsonschema.builtin_schemas.vendor")
+    schema: dict[str, Any] = json.loads(vendored.joinpath("compose-spec.json").read_text())
+    return schema
+
+
+def schema_errors(document: dict[str, Any]) -> list[str]:
+    schema = compose_schema()
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+    ]
+
+
+# --- Normalising Compose's short and long syntaxes --------------------------------------------
+
+
+def as_mapping(value: Any) -> dict[str, str]:
+    """`labels` / `environment` as a list of `KEY=VALUE` or a mapping."""
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in value)
+    return {key: "" if item is None else str(item) for key, item in value.items()}
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, str]:
+    value = service.get("depends_on", {})
+    if isinstance(value, list):
+        return dict.fromkeys(value, "service_started")
+    return {name: spec.get("condition", "service_started") for name, spec in value.items()}
+
+
+def as_argv(command: Any) -> list[str]:
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def networks_of(service: dict[str, Any]) -> set[str]:
+    value = service.get("networks", {})
+    return set(value) if isinstance(value, (list, dict)) else set()
+
+
+# --- Reading Dockerfiles ----------------------------------------------------------------------
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, comments dropped and continuation lines joined."""
+    lines = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n\s*", " ", "\n".join(lines))
+    instructions = []
+    for line in joined.splitlines():
+        if line.strip():
+            keyword, _, arguments = line.strip().partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+    return instructions
+
+
+def final_stage(instructions: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    starts = [index for index, (keyword, _) in enumerate(instructions) if keyword == "FROM"]
+    assert starts, "no FROM"
+    return instructions[starts[-1] :]
+
+
+def dockerfile_cmd(instructions: list[tuple[str, str]]) -> list[str]:
+    commands = [arguments for keyword, arguments in final_stage(instructions) if keyword == "CMD"]
+    assert commands, "the final stage has no CMD"
+    argv = json.loads(commands[-1])  # exec form only: no shell as PID 1
+    assert isinstance(argv, list)
+    return argv
+
+
+def base_images(instructions: list[tuple[str, str]]) -> list[str]:
+    arguments = {}
+    for keyword, text in instructions:
+        if keyword == "ARG" and "=" in text:
+            name, _, default = text.partition("=")
+            arguments[name.strip()] = default.strip()
+    images = []
+    for keyword, text in instructions:
+        if keyword == "FROM":
+            image = next(word for word in text.split() if not word.startswith("--"))
+            images.append(re.sub(r"\$\{(\w+)\}", lambda m: arguments[m[1]], image))
+    return images
+
+
+def workspace_members() -> dict[str, str]:
+    """Package name -> directory of every uv workspace member, from the root pyproject.toml."""
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    members = {}
+    for pattern in root["tool"]["uv"]["workspace"]["members"]:
+        for pyproject in sorted(ROOT.glob(f"{pattern}/pyproject.toml")):
+            name = tomllib.loads(pyproject.read_text())["project"]["name"]
+            members[name] = pyproject.parent.relative_to(ROOT).as_posix()
+    return members
+
+
+# --- Fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_compose()
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    value = compose.get("services")
+    assert isinstance(value, dict), "docker-compose.yml has no services"
+    return value
+
+
+# --- The Compose Specification ----------------------------------------------------------------
+
+
+def test_compose_file_is_valid_against_the_compose_specification(compose) -> None:
+    assert schema_errors(compose) == []
+
+
+def test_the_schema_check_rejects_an_invalid_file(compose) -> None:
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["ingest"]["helthcheck"] = broken["services"]["ingest"].pop("healthcheck")
+    broken["services"]["redis"]["depends_on"] = {"postgres": {"condition": 42}}
+    errors = schema_errors(broken)
+    assert any("helthcheck" in error for error in errors), errors
+    assert any(error.startswith("services/redis/depends_on") for error in errors), errors
+
+
+def test_api_key_must_be_set() -> None:
+    for env in ({}, {"API_KEY": ""}):
+        with pytest.raises(InterpolationError, match="API_KEY"):
+            load_compose(env)
+    keycheck = load_compose({"API_KEY": "k-1"})["services"]["keycheck"]
+    assert as_mapping(keycheck["environment"])["API_KEY"] == "k-1"
+
+
+def test_interpolation_follows_compose_rules() -> None:
+    env = {"SET": "value", "EMPTY": ""}
+    assert interpolate_string("${SET:-d} ${EMPTY:-d} ${EMPTY-d} ${UNSET-d}", env) == "value d  d"
+    assert interpolate_string("$SET ${UNSET} $$SET ${SET:+alt} ${UNSET:+alt}", env) == (
+        "value  $SET alt "
+    )
+    with pytest.raises(InterpolationError):
+        interpolate_string("${EMPTY:?needed}", env)
+    with pytest.raises(InterpolationError):
+        interpolate_string("${SET", env)
+
+
+# --- Services, ports, networks ----------------------------------------------------------------
+
+
+def test_every_service_is_declared(services) -> None:
+    assert EXPECTED_SERVICES - set(services) == set()
+
+
+def test_only_traefik_publishes_a_port(services) -> None:
+    publishing = sorted(name for name, service in services.items() if service.get("ports"))
+    assert publishing == ["traefik"]
+    assert services["traefik"]["ports"] == ["8000:8000"]  # GATEWAY_PORT unset
+    gateway_port = load_compose({**TEST_ENV, "GATEWAY_PORT": "9000"})["services"]["traefik"]
+    assert gateway_port["ports"] == ["9000:8000"]
+    assert all("network_mode" not in service for service in services.values())
+
+
+def test_services_can_be_scaled(services) -> None:
+    """`docker compose up --scale ingest=3 --scale realtime=2` needs unnamed containers."""
+    named = sorted(name for name, service in services.items() if "container_name" in service)
+    assert named == []
+    for name in SCALED:
+        assert "ports" not in services[name], name
+
+
+def test_one_network_named_as_the_traefik_docker_provider_expects(compose, services) -> None:
+    docker_provider = yaml.safe_load(TRAEFIK_STATIC.read_text())["providers"]["docker"]
+    assert docker_provider["exposedByDefault"] is False
+    assert compose["networks"]["tracker"]["name"] == docker_provider["network"] == "tracker"
+    assert {name: networks_of(service) for name, service in services.items()} == {
+        name: {"tracker"} for name in services
+    }
+
+
+# --- Images -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(APP_COMMANDS))
+def test_each_app_runs_the_right_module_from_its_dockerfile(services, name: str) -> None:
+    dockerfile, expected = APP_COMMANDS[name]
+    build = services[name]["build"]
+    assert build["context"] == "."
+    assert build["dockerfile"] == dockerfile
+    path = ROOT / build["context"] / build["dockerfile"]
+    assert path.is_file(), path
+    instructions = dockerfile_instructions(path)
+    command = services[name].get("command")
+    argv = as_argv(command) if command is not None else dockerfile_cmd(instructions)
+    assert argv == expected
+    if name == "keycheck":  # run without a command, the gateway image is keycheck
+        assert dockerfile_cmd(instructions) == expected
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "members"),
+    [
+        ("services/ingest/Dockerfile", ["tracker-contracts", "tracker-ingest"]),
+        ("services/query/Dockerfile", ["tracker-contracts", "tracker-query"]),
+        ("services/realtime/Dockerfile", ["tracker-contracts", "tracker-realtime"]),
+        ("gateway/Dockerfile", ["tracker-gateway"]),
+    ],
+)
+def test_dockerfiles_build_a_lean_pinned_non_root_image(dockerfile: str, members) -> None:
+    instructions = dockerfile_instructions(ROOT / dockerfile)
+    for image in base_images(instructions):
+        tag = image.partition(":")[2]
+        assert re.fullmatch(r"v?\d+(\.\d+)+[\w.-]*", tag), f"unpinned base image {image}"
+    assert base_images(instructions)[-1].startswith("python:3.11")
+    syncs = [text for keyword, text in instructions if keyword == "RUN" and "uv sync" in text]
+    assert len(syncs) == 2, syncs
+    package = f"--package {members[-1]}"
+    assert all("--frozen" in s and "--no-dev" in s and package in s for s in syncs), syncs
+    assert "--no-install-workspace" in syncs[0]
+    assert "--no-editable" in syncs[1]
+    for member in members:
+        assert f"--reinstall-package {member}" in syncs[1], member
+    # Every workspace member's pyproject.toml (the workspace must resolve), and the sources of
+    # the members installed.
+    copied = {
+        text.split()[0] for keyword, text in instructions if keyword == "COPY" and "--" not in text
+    }
+    workspace = workspace_members()
+    assert {f"{directory}/pyproject.toml" for directory in workspace.values()} <= copied
+    assert {f"{workspace[member]}/src" for member in members} <= copied
+    runtime = final_stage(instructions)
+    assert [text for keyword, text in runtime if keyword == "COPY"] == [
+        "--from=builder /app/.venv /app/.venv"
+    ]
+    users = [text for keyword, text in runtime if keyword == "USER"]
+    assert users, "the runtime stage runs as root"
+    assert users[-1].split(":")[0] not in ("root", "0"), users
+    assert any(keyword == "HEALTHCHECK" and "urllib" in text for keyword, text in runtime)
+    assert any(
+        keyword == "ENV" and "PATH=/app/.venv/bin:$PATH" in text for keyword, text in runtime
+    )
+
+
+def test_traefik_image_is_pinned_to_at_least_3_7_2(services) -> None:
+    match = re.fullmatch(r"traefik:v(\d+)\.(\d+)\.(\d+)", services["traefik"]["image"])
+    assert match, services["traefik"]["image"]
+    assert tuple(map(int, match.groups())) >= (3, 7, 2)
+
+
+def test_traefik_gets_its_config_the_routes_and_the_docker_socket(services) -> None:
+    traefik = services["traefik"]
+    env = as_mapping(traefik["environment"])
+    assert env["TRACKER_SERVICE_PROVIDER"] == "docker"
+    assert env["KEYCHECK_URL"] == "http://keycheck:8004"
+    assert set(traefik["volumes"]) >= {
+        "./gateway/traefik.yml:/etc/traefik/traefik.yml:ro",
+        "./gateway/dynamic:/etc/traefik/dynamic:ro",
+        "/var/run/docker.sock:/var/run/docker.sock:ro",
+    }
+
+
+def test_data_services_are_pinned_and_persistent(services) -> None:
+    postgres, redis = services["postgres"], services["redis"]
+    assert re.fullmatch(r"postgres:18\.\d+(-\w+)?", postgres["image"]), postgres["image"]
+    assert any(volume.endswith(":/var/lib/postgresql") for volume in postgres["volumes"])
+    assert "pg_isready" in postgres["healthcheck"]["test"]
+    assert redis["image"] == "redis:7.4.2-bookworm"
+    assert any(volume.endswith(":/data") for volume in redis["volumes"])
+    argv = as_argv(redis["command"])
+    assert argv[argv.index("--appendonly") + 1] == "yes"
+    assert argv[argv.index("--appendfsync") + 1] == "always"  # REDIS_APPENDFSYNC unset
+    assert "ping" in " ".join(redis["healthcheck"]["test"])
+
+
+# --- Traefik's Docker provider labels ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "port"), sorted(ROUTED_PORTS.items()))
+def test_routed_services_declare_their_load_balancer_port(services, name: str, port: int) -> None:
+    service = services[name]
+    labels = as_mapping(service.get("labels"))
+    assert labels.get("traefik.enable") == "true"
+    assert labels.get(f"traefik.http.services.{name}.loadbalancer.server.port") == str(port)
+    assert [label for label in labels if label.startswith("traefik.http.routers.")] == []
+    argv = as_argv(service["command"]) if "command" in service else APP_COMMANDS[name][1]
+    assert argv[argv.index("--port") + 1] == str(port)
+    # Traefik routes only to healthy containers, so each needs a healthcheck on its own port.
+    assert f"127.0.0.1:{port}/" in " ".join(service["healthcheck"]["test"])
+
+
+def test_every_service_the_routes_use_is_declared_by_labels(services) -> None:
+    used = set(
+        re.findall(r"(\w+)@\{\{ env \"TRACKER_SERVICE_PROVIDER\" \}\}", TRAEFIK_ROUTES.read_text())
+    )
+    assert used == set(ROUTED_PORTS)
+    labelled = {
+        label.split(".")[3]
+        for service in services.values()
+        for label in as_mapping(service.get("labels"))
+        if label.startswith("traefik.http.services.")
+    }
+    assert labelled == used
+
+
+def test_keycheck_is_not_exposed_through_traefik(services) -> None:
+    labels = as_mapping(services["keycheck"].get("labels"))
+    assert labels.get("traefik.enable", "false") != "true"
+    assert "8004" in " ".join(services["keycheck"]["healthcheck"]["test"])
+
+
+def test_portal_health_check_does_not_use_the_aggregate_health(services) -> None:
+    test = " ".join(services["portal"]["healthcheck"]["test"])
+    assert "127.0.0.1:8005/docs" in test
+    assert "/health" not in test
+
+
+# --- Start-up order and configuration ---------------------------------------------------------
+
+
+def test_startup_order(services) -> None:
+    assert depends_on(services["migrate"]) == {"postgres": "service_healthy"}
+    query = depends_on(services["query"])
+    assert query["migrate"] == "service_completed_successfully"
+    assert query["redis"] == "service_healthy"
+    for name in ("ingest", "realtime"):
+        assert depends_on(services[name])["redis"] == "service_healthy", name
+    assert services["migrate"].get("restart", "no") == "no"
+
+
+def test_services_reach_each_other_by_service_name(services) -> None:
+    database_url = "postgresql+asyncpg://tracker:tracker@postgres:5432/tracker"
+    for name in ("migrate", "query"):
+        assert as_mapping(services[name]["environment"])["DATABASE_URL"] == database_url
+    for name in ("ingest", "query", "realtime"):
+        assert as_mapping(services[name]["environment"])["REDIS_URL"] == "redis://redis:6379/0"
+    assert as_mapping(services["postgres"]["environment"])["POSTGRES_PASSWORD"] == "tracker"
+    portal = as_mapping(services["portal"]["environment"])
+    assert {key: value for key, value in portal.items() if key.endswith("_URL")} == {
+        "PORTAL_INGEST_URL": "http://ingest:8001",
+        "PORTAL_QUERY_URL": "http://query:8002",
+        "PORTAL_REALTIME_URL": "http://realtime:8003",
+        "PORTAL_KEYCHECK_URL": "http://keycheck:8004",
+    }
+    secret = load_compose({**TEST_ENV, "POSTGRES_PASSWORD": "s3cret"})["services"]
+    assert ":s3cret@postgres:" in as_mapping(secret["query"]["environment"])["DATABASE_URL"]
+    assert as_mapping(secret["postgres"]["environment"])["POSTGRES_PASSWORD"] == "s3cret"
+
+
+def test_app_services_read_optional_settings_from_dot_env(services) -> None:
+    for name in ("ingest", "query", "realtime", "keycheck", "portal"):
+        assert services[name]["env_file"] == [{"path": ".env", "required": False}], name
