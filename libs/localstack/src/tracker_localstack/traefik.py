@@ -38,6 +38,11 @@ def write_config(
     return config
 
 
+# What Traefik probes to keep a server in rotation. Not the portal's /health: that one reports
+# on the whole system and answers 503 while any other part is down.
+LIVENESS_PATHS = {"portal": "/docs"}
+
+
 def _services(services: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "http": {
@@ -45,7 +50,11 @@ def _services(services: dict[str, list[str]]) -> dict[str, Any]:
                 name: {
                     "loadBalancer": {
                         "servers": [{"url": url} for url in urls],
-                        "healthCheck": {"path": "/health", "interval": "2s", "timeout": "1s"},
+                        "healthCheck": {
+                            "path": LIVENESS_PATHS.get(name, "/health"),
+                            "interval": "2s",
+                            "timeout": "1s",
+                        },
                     }
                 }
                 for name, urls in services.items()
