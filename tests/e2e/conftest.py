@@ -89,7 +89,7 @@ class Stack:
     events_stream: str
     logs: list[Path]
 
-    def headers(self, key: str = "agent") -> dict[str, str]:
+    def headers(self, key: str) -> dict[str, str]:
         return {"X-API-Key": self.keys[key]}
 
 
@@ -99,7 +99,8 @@ def stack(
 ) -> Iterator[Stack]:
     data_dir = tmp_path_factory.mktemp("stack")
     database = f"tracker_stack_{uuid.uuid4().hex[:12]}"
-    keys = {"agent": secrets.token_urlsafe(24), "dashboard": secrets.token_urlsafe(24)}
+    scopes = {"agent": "ingest", "dashboard": "read", "operator": "admin"}
+    keys = {name: secrets.token_urlsafe(24) for name in scopes}
     ports = {
         name: free_port()
         for name in ("GATEWAY", "INGEST", "QUERY", "REALTIME", "KEYCHECK", "PORTAL")
@@ -111,7 +112,7 @@ def stack(
         "REDIS_URL": redis_url,
         "EVENTS_STREAM": stream,
         "LOCAL_DATA_DIR": str(data_dir),
-        "API_KEYS": ",".join(f"{name}:{key}" for name, key in keys.items()),
+        "API_KEYS": ",".join(f"{name}:{scopes[name]}:{key}" for name, key in keys.items()),
         "REALTIME_REPLICAS": "2",
         **{f"{name}_PORT": str(port) for name, port in ports.items()},
     }

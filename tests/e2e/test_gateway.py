@@ -47,7 +47,7 @@ def receive(websocket: ClientConnection, count: int) -> list[dict[str, Any]]:
 
 
 def connections(stack: Stack) -> dict[str, Any]:
-    return httpx.get(f"{stack.url}/api/websocket/stats", headers=stack.headers()).json()
+    return httpx.get(f"{stack.url}/api/websocket/stats", headers=stack.headers("dashboard")).json()
 
 
 def test_seed_examples_with_a_key_are_accepted_and_readable(stack: Stack) -> None:
@@ -79,7 +79,9 @@ def test_seed_examples_with_a_key_are_accepted_and_readable(stack: Stack) -> Non
     assert response.status_code == 202
 
     def task() -> dict[str, Any] | None:
-        answer = httpx.get(f"{stack.url}/api/projects/{project}/tasks", headers=stack.headers())
+        answer = httpx.get(
+            f"{stack.url}/api/projects/{project}/tasks", headers=stack.headers("dashboard")
+        )
         tasks = answer.json() if answer.status_code == 200 else []
         return tasks[0] if tasks and tasks[0]["progress"] == 50 else None
 
@@ -90,7 +92,8 @@ def test_seed_examples_with_a_key_are_accepted_and_readable(stack: Stack) -> Non
         "python-agent",
     )
     assert project in [
-        p["name"] for p in httpx.get(f"{stack.url}/api/projects", headers=stack.headers()).json()
+        p["name"]
+        for p in httpx.get(f"{stack.url}/api/projects", headers=stack.headers("dashboard")).json()
     ]
 
 
@@ -133,7 +136,7 @@ def test_a_websocket_client_gets_its_project_in_the_seed_format(stack: Stack) ->
         ]
         for kind, payload in sends:
             answer = httpx.post(
-                f"{stack.url}/webhook/{kind}", headers=stack.headers(), json=payload
+                f"{stack.url}/webhook/{kind}", headers=stack.headers("agent"), json=payload
             )
             assert answer.status_code == 202
         messages = receive(websocket, 4)
@@ -173,7 +176,7 @@ def test_both_realtime_replicas_deliver_to_their_clients(stack: Stack) -> None:
         payload = body(EventKind.START, project=project)
         assert (
             httpx.post(
-                f"{stack.url}/webhook/start", headers=stack.headers(), json=payload
+                f"{stack.url}/webhook/start", headers=stack.headers("agent"), json=payload
             ).status_code
             == 202
         )
@@ -219,7 +222,9 @@ def test_health_checks_are_public_and_cover_every_part(stack: Stack) -> None:
 def test_oversized_webhooks_are_refused_before_parsing(stack: Stack) -> None:
     before = stream_length(stack)
     payload = body(EventKind.START, metadata={"blob": "x" * (2 * 1024 * 1024)})
-    response = httpx.post(f"{stack.url}/webhook/start", headers=stack.headers(), json=payload)
+    response = httpx.post(
+        f"{stack.url}/webhook/start", headers=stack.headers("agent"), json=payload
+    )
     assert response.status_code == 413
     assert stream_length(stack) == before
 
@@ -239,3 +244,33 @@ def test_no_key_reaches_any_log(stack: Stack) -> None:
         text = log.read_text()
         for name, secret in stack.keys.items():
             assert secret not in text, f"the {name} key appears in {log.name}"
+
+
+def test_each_key_is_held_to_its_scope(stack: Stack) -> None:
+    webhook = body(EventKind.START, project=new_project())
+    reading = httpx.get(f"{stack.url}/api/stats", headers=stack.headers("agent"))
+    posting = httpx.post(
+        f"{stack.url}/webhook/start", headers=stack.headers("dashboard"), json=webhook
+    )
+    assert (reading.status_code, posting.status_code) == (403, 403)
+    assert "read" in reading.json()["detail"]
+    assert "ingest" in posting.json()["detail"]
+    for name in ("agent", "operator"):
+        answer = httpx.post(f"{stack.url}/webhook/start", headers=stack.headers(name), json=webhook)
+        assert answer.status_code == 202
+    assert httpx.get(f"{stack.url}/api/stats", headers=stack.headers("operator")).status_code == 200
+    with pytest.raises(InvalidStatus) as refused:
+        live(stack, f"api_key={stack.keys['agent']}")
+    assert refused.value.response.status_code == 403
+
+
+def test_a_retry_through_the_gateway_is_answered_once(stack: Stack) -> None:
+    before = stream_length(stack)
+    headers = {**stack.headers("agent"), "Idempotency-Key": f"gw-{uuid.uuid4()}"}
+    webhook = body(EventKind.START, project=new_project())
+    answers = [
+        httpx.post(f"{stack.url}/webhook/start", headers=headers, json=webhook) for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json() == answers[1].json()
+    assert stream_length(stack) == before + 1

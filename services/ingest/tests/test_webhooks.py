@@ -1,5 +1,7 @@
 """The ingest API in process, against a real Redis."""
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -9,8 +11,10 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from tests.factories import SEED_BODIES, body
-from tracker_contracts import EventKind, TaskEvent
+from tests.waiting import eventually_async
+from tracker_contracts import EventKind, StartWebhook, TaskEvent
 from tracker_ingest.app import create_app
+from tracker_ingest.idempotency import Record, claim_for
 from tracker_ingest.settings import IngestSettings
 from tracker_localstack.ports import free_port
 
@@ -111,12 +115,107 @@ async def test_redis_check_tells_the_truth(ingest, ingest_without_redis) -> None
     assert (await ingest_without_redis.get("/health")).status_code == 200
 
 
-async def test_stream_length_is_bounded(redis_url, events_stream) -> None:
-    settings = IngestSettings(redis_url=redis_url, events_stream=events_stream, stream_maxlen=1000)
+async def test_a_full_stream_sheds_load_and_trims_nothing(redis_url, events_stream) -> None:
+    settings = IngestSettings(
+        redis_url=redis_url,
+        events_stream=events_stream,
+        stream_max_length=5,
+        stream_length_refresh_seconds=0.05,
+    )
     async for client in serve(settings):
-        for _ in range(1500):
-            assert (
-                await client.post("/webhook/start", json=SEED_BODIES[EventKind.START])
-            ).status_code == 202
+        for _ in range(5):
+            response = await client.post("/webhook/start", json=SEED_BODIES[EventKind.START])
+            assert response.status_code == 202
+
+        async def refused() -> httpx.Response | None:
+            answer = await client.post("/webhook/start", json=SEED_BODIES[EventKind.START])
+            return answer if answer.status_code == 503 else None
+
+        response = await eventually_async(refused)
+        assert int(response.headers["retry-after"]) >= 1
     async with Redis.from_url(redis_url) as redis:
-        assert await redis.xlen(events_stream) < 1500
+        assert 5 <= await redis.xlen(events_stream) <= 7
+
+
+async def test_a_retry_with_the_same_event_id_is_answered_once(ingest, redis_url, events_stream):
+    payload = body(EventKind.STATUS, event_id=str(uuid.uuid4()))
+    first = await ingest.post("/webhook/status", json=payload)
+    again = await ingest.post("/webhook/status", json=payload)
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert first.json() == again.json() == {"event_id": payload["event_id"]}
+    assert again.headers["idempotent-replayed"] == "true"
+    assert len(await stream_events(redis_url, events_stream)) == 1
+
+
+async def test_an_idempotency_key_names_one_event(ingest, redis_url, events_stream) -> None:
+    headers = {"Idempotency-Key": f"retry-{uuid.uuid4()}"}
+    answers = [
+        await ingest.post("/webhook/start", json=SEED_BODIES[EventKind.START], headers=headers)
+        for _ in range(3)
+    ]
+    assert [a.status_code for a in answers] == [202, 202, 202]
+    assert len({a.json()["event_id"] for a in answers}) == 1
+    [event] = await stream_events(redis_url, events_stream)
+    assert str(event.event_id) == answers[0].json()["event_id"]
+
+
+async def test_concurrent_retries_store_one_event(ingest, redis_url, events_stream) -> None:
+    headers = {"Idempotency-Key": f"burst-{uuid.uuid4()}"}
+    answers = await asyncio.gather(
+        *(
+            ingest.post("/webhook/start", json=SEED_BODIES[EventKind.START], headers=headers)
+            for _ in range(10)
+        )
+    )
+    assert {a.status_code for a in answers} <= {202, 409}
+    assert len(await stream_events(redis_url, events_stream)) == 1
+
+
+@pytest.mark.parametrize("by_header", [True, False])
+async def test_a_reused_key_with_another_body_is_422(ingest, by_header) -> None:
+    event_id = str(uuid.uuid4())
+    headers = {"Idempotency-Key": event_id} if by_header else {}
+    fields = {} if by_header else {"event_id": event_id}
+    first = await ingest.post(
+        "/webhook/start", json=body(EventKind.START, **fields), headers=headers
+    )
+    other = body(EventKind.START, task="Another title", **fields)
+    second = await ingest.post("/webhook/start", json=other, headers=headers)
+    assert first.status_code == 202
+    assert second.status_code == 422
+    expected = ["header", "Idempotency-Key"] if by_header else ["body", "event_id"]
+    assert second.json()["detail"][0]["loc"] == expected
+
+
+async def test_a_retry_while_the_first_is_in_flight_is_409(ingest, redis_url, events_stream):
+    key = f"slow-{uuid.uuid4()}"
+    claim = claim_for(StartWebhook.model_validate(SEED_BODIES[EventKind.START]), key)
+    assert claim is not None
+    async with Redis.from_url(redis_url) as redis:
+        pending = Record("pending", claim.fingerprint, claim.event_id)
+        await redis.set(f"{events_stream}:idempotency:{claim.key}", pending.dump(), ex=30)
+    response = await ingest.post(
+        "/webhook/start", json=SEED_BODIES[EventKind.START], headers={"Idempotency-Key": key}
+    )
+    assert response.status_code == 409
+    assert await stream_events(redis_url, events_stream) == []
+
+
+async def test_a_key_limited_to_projects_cannot_post_elsewhere(ingest, redis_url, events_stream):
+    limited = {"X-Auth-Projects": "alpha|my%2Dproject"}
+    allowed = await ingest.post("/webhook/start", json=body(EventKind.START), headers=limited)
+    refused = await ingest.post(
+        "/webhook/start", json=body(EventKind.START, project="beta"), headers=limited
+    )
+    assert (allowed.status_code, refused.status_code) == (202, 403)
+    assert "beta" in refused.json()["detail"]
+    assert len(await stream_events(redis_url, events_stream)) == 1
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "has space"])
+async def test_a_malformed_idempotency_key_is_422(ingest, key) -> None:
+    response = await ingest.post(
+        "/webhook/start", json=SEED_BODIES[EventKind.START], headers={"Idempotency-Key": key}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]

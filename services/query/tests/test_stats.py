@@ -41,3 +41,18 @@ async def test_stats_count_tasks_by_outcome(api, apply) -> None:
         "failed_tasks": 1,
         "average_duration": 200.5,
     }
+
+
+async def test_a_key_limited_to_projects_sees_only_those(api, apply) -> None:
+    await apply(
+        event(EventKind.START, 0, project="a", task_id="t1"),
+        event(EventKind.FINISH, 1, project="b", task_id="t2", duration_seconds=10),
+        event(EventKind.START, 2, project="c d", task_id="t3"),
+    )
+    limited = {"X-Auth-Projects": "a|c%20d"}
+    projects = (await api.get("/api/projects", headers=limited)).json()
+    assert [p["name"] for p in projects] == ["a", "c d"]
+    stats = (await api.get("/api/stats", headers=limited)).json()
+    assert (stats["total_projects"], stats["total_tasks"], stats["completed_tasks"]) == (2, 2, 0)
+    assert (await api.get("/api/dead-letters", headers=limited)).status_code == 403
+    assert (await api.get("/api/dead-letters")).status_code == 200

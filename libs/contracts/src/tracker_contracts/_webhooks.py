@@ -40,12 +40,20 @@ def _has_no_control_characters(value: str) -> str:
     return value
 
 
+def _has_no_nul(value: str) -> str:
+    # PostgreSQL text and JSON cannot hold U+0000.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
 def _fits_metadata_limit(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if (
-        value is not None
-        and len(json.dumps(value, ensure_ascii=False).encode()) > METADATA_MAX_BYTES
-    ):
+    if value is None:
+        return None
+    encoded = json.dumps(value, ensure_ascii=False)
+    if len(encoded.encode()) > METADATA_MAX_BYTES:
         raise ValueError(f"must serialize to at most {METADATA_MAX_BYTES} bytes of JSON")
+    _has_no_nul(encoded.replace("\\u0000", "\x00"))
     return value
 
 
@@ -60,9 +68,9 @@ Title = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=512),
     AfterValidator(_has_no_control_characters),
 ]
-ShortText = Annotated[str, StringConstraints(max_length=256)]
-Text = Annotated[str, StringConstraints(max_length=16 * 1024)]
-LongText = Annotated[str, StringConstraints(max_length=64 * 1024)]
+ShortText = Annotated[str, StringConstraints(max_length=256), AfterValidator(_has_no_nul)]
+Text = Annotated[str, StringConstraints(max_length=16 * 1024), AfterValidator(_has_no_nul)]
+LongText = Annotated[str, StringConstraints(max_length=64 * 1024), AfterValidator(_has_no_nul)]
 Metadata = Annotated[dict[str, Any] | None, AfterValidator(_fits_metadata_limit)]
 
 _START_EXAMPLE: dict[str, Any] = {

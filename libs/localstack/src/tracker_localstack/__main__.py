@@ -13,6 +13,7 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from dotenv import dotenv_values
 from honcho.manager import Manager
 
 from . import traefik
@@ -75,6 +76,11 @@ def plan(settings: LocalSettings) -> dict[str, list[Process]]:
     }
 
 
+def _dotenv() -> dict[str, str]:
+    """`.env` for every process, Traefik's templates included; the environment wins."""
+    return {name: value for name, value in dotenv_values(".env").items() if value is not None}
+
+
 def _api_key_env(settings: LocalSettings) -> dict[str, str]:
     """Keys for the key check; without any configured, one is generated once and kept."""
     if settings.api_key is not None or settings.api_keys is not None:
@@ -110,6 +116,7 @@ def run(settings: LocalSettings) -> int:
             print(f"embedded Redis       127.0.0.1:{redis.port}  data in {redis.data_dir}")
 
         env = {
+            **_dotenv(),
             **os.environ,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,

@@ -8,7 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.redis import RedisBroker
 
-from .publisher import EventPublisher, EventStreamUnavailable
+from .idempotency import IdempotencyConflict, IdempotencyMismatch
+from .publisher import EventPublisher, EventStreamFull, EventStreamUnavailable
 from .routes import health, webhooks
 from .settings import IngestSettings, get_settings
 
@@ -25,14 +26,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             socket_timeout=settings.redis_timeout_seconds,
             socket_connect_timeout=settings.redis_timeout_seconds,
         )
-        await broker.connect()
+        redis = await broker.connect()
         app.state.broker = broker
-        app.state.publisher = EventPublisher(
-            broker,
-            stream=settings.events_stream,
-            maxlen=settings.stream_maxlen,
-            timeout=settings.redis_timeout_seconds,
-        )
+        app.state.publisher = EventPublisher(broker, redis, settings)
         try:
             yield
         finally:
@@ -47,15 +43,46 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     app.include_router(webhooks)
     app.include_router(health)
 
+    def retry_later(detail: str) -> JSONResponse:
+        return JSONResponse(
+            status_code=503,
+            content={"detail": detail},
+            headers={"Retry-After": str(settings.retry_after_seconds)},
+        )
+
     @app.exception_handler(EventStreamUnavailable)
     async def stream_unavailable(request: Request, error: EventStreamUnavailable) -> JSONResponse:
         logger.warning("event stream unavailable: %s", error)
+        return retry_later("Event stream unavailable; the event was not accepted. Retry later.")
+
+    @app.exception_handler(EventStreamFull)
+    async def stream_full(request: Request, error: EventStreamFull) -> JSONResponse:
+        logger.warning("event stream full: shedding until the consumer catches up")
+        return retry_later("Too many events are waiting to be applied; the event was not accepted.")
+
+    @app.exception_handler(IdempotencyConflict)
+    async def in_flight(request: Request, error: IdempotencyConflict) -> JSONResponse:
         return JSONResponse(
-            status_code=503,
+            status_code=409,
+            content={"detail": "A request with this idempotency key is still in progress."},
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(IdempotencyMismatch)
+    async def reused_key(request: Request, error: IdempotencyMismatch) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
             content={
-                "detail": "Event stream unavailable; the event was not accepted. Retry later."
+                "detail": [
+                    {
+                        "type": "idempotency_key_reused",
+                        "loc": ["header", "Idempotency-Key"]
+                        if "idempotency-key" in request.headers
+                        else ["body", "event_id"],
+                        "msg": "This idempotency key was already used with a different body.",
+                    }
+                ]
             },
-            headers={"Retry-After": str(settings.retry_after_seconds)},
         )
 
     return app

@@ -1,5 +1,6 @@
 """The query service: owns PostgreSQL, applies stream events to it, serves the REST API."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -7,8 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
-from .api import health, projects, stats
-from .consumer import create_consumer, ensure_consumer_group
+from .api import dead_letters, health, projects, stats
+from .consumer import EventConsumer
 from .db import create_engine, create_sessionmaker
 from .errors import ProjectNotFound
 from .settings import QuerySettings, get_settings
@@ -21,17 +22,18 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        redis = Redis.from_url(str(settings.redis_url), socket_timeout=5.0)
         app.state.sessionmaker = create_sessionmaker(engine)
-        consumer = create_consumer(settings, app.state.sessionmaker)
+        consumer = EventConsumer(settings, app.state.sessionmaker, redis)
         app.state.consumer = consumer
+        consuming = asyncio.create_task(consumer.run()) if consume else None
         try:
-            if consume:
-                async with Redis.from_url(str(settings.redis_url)) as redis:
-                    await ensure_consumer_group(redis, settings)
-                await consumer.start()
             yield
         finally:
             await consumer.stop()
+            if consuming is not None:
+                await consuming
+            await redis.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -40,7 +42,7 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
         version="0.1.0",
         lifespan=lifespan,
     )
-    for module in (projects, stats, health):
+    for module in (projects, stats, dead_letters, health):
         app.include_router(module.router)
 
     @app.exception_handler(ProjectNotFound)

@@ -1,19 +1,39 @@
-"""The stream consumer: applies events to PostgreSQL and acknowledges them only after commit."""
+"""The stream consumer: applies events to PostgreSQL, acknowledging each only after its commit.
 
+Two subscribers share the consumer group. One reads new entries in batches. The other takes
+over entries left unacknowledged for `claim_idle_ms` (by a consumer that crashed, froze, or
+failed on them) one at a time; FastStream never redelivers a pending entry by itself. An entry
+that cannot be decoded, or fails `max_deliveries` times for a reason other than the database
+being away, goes to the dead letters. While the database is away, applying waits and retries:
+entries stay pending and are applied once it returns.
+"""
+
+import asyncio
+import contextlib
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from faststream.middlewares import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
+from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tracker_contracts import TaskEvent
+from tracker_contracts import AnyTaskEvent, TaskEvent
 
 from .applying import apply_events
+from .dead_letters import DeadLetters
 from .settings import QuerySettings
+from .stream_trim import trim_applied
+from .transient import is_transient
 
 logger = logging.getLogger(__name__)
+
+_EVENT = TypeAdapter[AnyTaskEvent](TaskEvent)
+_RETRY_CAP_SECONDS = 5.0
 
 
 async def ensure_consumer_group(redis: Redis, settings: QuerySettings) -> None:
@@ -31,47 +51,135 @@ async def ensure_consumer_group(redis: Redis, settings: QuerySettings) -> None:
             raise
 
 
-def create_consumer(
-    settings: QuerySettings, sessionmaker: async_sessionmaker[AsyncSession]
-) -> RedisBroker:
-    """A broker with two subscribers on the event stream, both in the query consumer group.
+class EventConsumer:
+    def __init__(
+        self,
+        settings: QuerySettings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        redis: Redis,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.dead_letters = DeadLetters(redis, settings.events_stream, settings.consumer_group)
+        self._sessionmaker = sessionmaker
+        self._stopping = asyncio.Event()
+        self.broker: RedisBroker | None = None
 
-    The first reads new entries in batches. The second takes over entries another consumer
-    left unacknowledged for longer than `claim_idle_ms` (a crash or a failed batch) — FastStream
-    never redelivers a pending entry by itself.
-    """
-    broker = RedisBroker(
-        str(settings.redis_url), socket_connect_timeout=2.0, log_level=logging.DEBUG
-    )
+    @property
+    def state(self) -> str:
+        if self.broker is None:
+            return "starting"
+        return "running" if is_consuming(self.broker) else "stopped"
 
-    async def apply(events: list[TaskEvent]) -> None:
-        async with sessionmaker() as session, session.begin():
-            new = await apply_events(session, events)
-        logger.debug("applied %d of %d events", new, len(events))
+    async def run(self) -> None:
+        """Consume until `stop`: wait for Redis, restart a subscriber that stopped for good
+        (its group vanished), and keep the stream trimmed.
 
-    broker.subscriber(
-        stream=StreamSub(
-            settings.events_stream,
-            group=settings.consumer_group,
-            consumer=settings.consumer_name,
-            batch=True,
-            max_records=settings.apply_batch_size,
-            polling_interval=1000,
-        ),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-    )(apply)
-    broker.subscriber(
-        stream=StreamSub(
-            settings.events_stream,
-            group=settings.consumer_group,
-            consumer=f"{settings.consumer_name}-reclaim",
-            batch=True,
-            min_idle_time=settings.claim_idle_ms,
-            polling_interval=1000,
-        ),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-    )(apply)
-    return broker
+        Stopping goes through a flag, not task cancellation: a cancellation that lands inside a
+        Redis call may be swallowed by the client."""
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                if self.broker is None or not is_consuming(self.broker):
+                    await self._restart()
+                await trim_applied(
+                    self.redis, self.settings.events_stream, self.settings.stream_retention_seconds
+                )
+                delay = 0.5
+                await self._pause(self.settings.maintenance_interval_seconds)
+            except (RedisError, OSError) as error:
+                logger.warning("event stream unavailable, retrying in %.1fs: %s", delay, error)
+                await self._pause(delay)
+                delay = min(delay * 2, _RETRY_CAP_SECONDS)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self.broker is not None:
+            await self.broker.stop()
+
+    async def _restart(self) -> None:
+        if self.broker is not None:
+            logger.error("stream subscriber stopped; recreating the consumer group and restarting")
+            await self.broker.stop()
+            self.broker = None
+        await ensure_consumer_group(self.redis, self.settings)
+        broker = self._build_broker()
+        await broker.start()
+        self.broker = broker
+
+    def _build_broker(self) -> RedisBroker:
+        settings = self.settings
+        broker = RedisBroker(
+            str(settings.redis_url), socket_connect_timeout=2.0, log_level=logging.DEBUG
+        )
+
+        @broker.subscriber(
+            stream=StreamSub(
+                settings.events_stream,
+                group=settings.consumer_group,
+                consumer=settings.consumer_name,
+                batch=True,
+                max_records=settings.apply_batch_size,
+                polling_interval=1000,
+            ),
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+        async def apply_new(bodies: list[Any], message: RedisBatchStreamMessage) -> None:
+            events = []
+            for entry_id, body in zip(message.raw_message["message_ids"], bodies, strict=True):
+                try:
+                    events.append(_EVENT.validate_python(body))
+                except ValidationError as error:
+                    await self.dead_letters.bury(entry_id, body, f"not a valid event: {error}")
+            await self._apply_until_done(events)
+
+        @broker.subscriber(
+            stream=StreamSub(
+                settings.events_stream,
+                group=settings.consumer_group,
+                consumer=f"{settings.consumer_name}-reclaim",
+                min_idle_time=settings.claim_idle_ms,
+                polling_interval=1000,
+            ),
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+        async def apply_claimed(body: Any, message: RedisStreamMessage) -> None:
+            entry_id = message.raw_message["message_ids"][0]
+            try:
+                await self._apply_once([_EVENT.validate_python(body)])
+            except ValidationError as error:
+                await self.dead_letters.bury(entry_id, body, f"not a valid event: {error}")
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                if await message.get_delivery_count() < settings.max_deliveries:
+                    raise
+                await self.dead_letters.bury(entry_id, body, f"{type(error).__name__}: {error}")
+
+        return broker
+
+    async def _apply_once(self, events: Sequence[AnyTaskEvent]) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            applied = await apply_events(session, events)
+        logger.debug("applied %d of %d events", applied, len(events))
+
+    async def _apply_until_done(self, events: Sequence[AnyTaskEvent]) -> None:
+        """Apply, waiting out database outages; other failures leave the batch pending."""
+        delay = 0.1
+        while True:
+            try:
+                await self._apply_once(events)
+                return
+            except Exception as error:
+                if not is_transient(error) or self._stopping.is_set():
+                    raise
+                logger.warning("database unavailable, retrying in %.1fs: %s", delay, error)
+                await self._pause(delay)
+                delay = min(delay * 2, _RETRY_CAP_SECONDS)
 
 
 def is_consuming(broker: RedisBroker) -> bool:

@@ -27,6 +27,16 @@ class QuerySettings(BaseSettings):
     consumer_group: str = "query"
     consumer_name: str = Field(default_factory=_default_consumer_name)
     apply_batch_size: int = Field(default=200, ge=1, le=10_000)
+    max_deliveries: int = Field(
+        default=5, ge=1, description="Attempts at an entry before it goes to the dead letters."
+    )
+    stream_retention_seconds: float = Field(
+        default=600,
+        ge=0,
+        description="Applied entries younger than this stay in the stream for reconnecting "
+        "live clients; older applied entries are trimmed.",
+    )
+    maintenance_interval_seconds: float = Field(default=2.0, gt=0)
     claim_idle_ms: int = Field(
         default=30_000,
         ge=1000,

@@ -1,7 +1,6 @@
 """The realtime service: relays task events from the stream to WebSocket clients."""
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,15 +32,15 @@ def create_app(settings: RealtimeSettings | None = None) -> FastAPI:
         feed = create_feed(settings, hub, await newest_entry_id(redis, settings.events_stream))
         app.state.settings, app.state.hub, app.state.registry = settings, hub, registry
         await feed.start()
+        stop = asyncio.Event()
         reporting = asyncio.create_task(
-            registry.report_forever(hub, settings.connection_report_seconds)
+            registry.report_until(stop, hub, settings.connection_report_seconds)
         )
         try:
             yield
         finally:
-            reporting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reporting
+            stop.set()
+            await reporting
             await feed.stop()
             await registry.withdraw()
             await redis.aclose()

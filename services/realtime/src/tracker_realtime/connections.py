@@ -40,16 +40,21 @@ class ConnectionRegistry:
             pipe.expire(self._key, self._ttl)
             await pipe.execute()
 
-    async def report_forever(self, hub: Hub, interval: float) -> None:
-        """Refresh this replica's counts every `interval` seconds, and at once on a change."""
-        while True:
+    async def report_until(self, stop: asyncio.Event, hub: Hub, interval: float) -> None:
+        """Refresh this replica's counts every `interval` seconds, and at once on a change,
+        until `stop` is set. (A stop flag rather than task cancellation: a cancellation that
+        lands inside a Redis call may be swallowed by the client.)"""
+        while not stop.is_set():
             self.changed.clear()
             try:
                 await self.report(hub)
-            except RedisError as error:
+            except (RedisError, OSError) as error:
                 logger.warning("could not report connection counts: %s", error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), timeout=interval)
+            wake = asyncio.ensure_future(self.changed.wait())
+            halt = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({wake, halt}, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            wake.cancel()
+            halt.cancel()
 
     async def withdraw(self) -> None:
         with contextlib.suppress(RedisError):

@@ -1,6 +1,8 @@
 import asyncio
 import contextlib
+from collections import Counter
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict
@@ -75,6 +77,10 @@ async def _until_client_leaves(websocket: WebSocket) -> None:
 async def websocket_stats(request: Request) -> WebSocketStats:
     registry: ConnectionRegistry = request.app.state.registry
     total, per_project = await registry.totals()
+    if (limited := request.headers.get("x-auth-projects")) is not None:
+        allowed = {unquote(name) for name in limited.split("|")}
+        per_project = Counter({p: n for p, n in per_project.items() if p in allowed})
+        total = per_project.total()
     return WebSocketStats(total_connections=total, project_connections=dict(per_project))
 
 

@@ -2,7 +2,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from ..consumer import is_consuming
 from .deps import Session
 
 router = APIRouter(tags=["health"])
@@ -24,7 +23,7 @@ async def db_check(request: Request, session: Session) -> JSONResponse:
         database = "connected"
     except Exception:
         database = "unreachable"
-    consumer = "running" if is_consuming(request.app.state.consumer) else "stopped"
+    consumer = request.app.state.consumer.state
     healthy = database == "connected" and consumer == "running"
     return JSONResponse(
         {"status": "ok" if healthy else "error", "database": database, "consumer": consumer},

@@ -7,6 +7,7 @@ from tracker_contracts import TaskStatus
 from ..errors import ProjectNotFound
 from ..repositories.projects import find_project_id, list_projects
 from ..repositories.tasks import TaskRow, list_project_tasks
+from .access import AllowedProjects
 from .deps import Session
 from .schemas import ProjectOut, TaskOut
 
@@ -16,8 +17,12 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project 
 
 
 @router.get("", summary="All projects", response_model=list[ProjectOut])
-async def get_projects(session: Session) -> list[ProjectOut]:
-    return [ProjectOut.model_validate(p) for p in await list_projects(session)]
+async def get_projects(session: Session, allowed: AllowedProjects) -> list[ProjectOut]:
+    return [
+        ProjectOut.model_validate(p)
+        for p in await list_projects(session)
+        if allowed is None or p.name in allowed
+    ]
 
 
 @router.get(

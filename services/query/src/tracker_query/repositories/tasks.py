@@ -76,18 +76,20 @@ class TaskCounts:
     average_duration: float | None
 
 
-async def count_tasks(session: AsyncSession) -> TaskCounts:
+async def count_tasks(session: AsyncSession, projects: Collection[str] | None = None) -> TaskCounts:
+    """Tasks by outcome (in the named projects, when given)."""
     completed = Task.status == TaskStatus.COMPLETED
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(Task.status.in_([str(s) for s in ACTIVE_STATUSES])),
-                func.count().filter(completed),
-                func.count().filter(Task.status == TaskStatus.FAILED),
-                func.avg(Task.duration_seconds).filter(completed),
-            )
+    query = select(
+        func.count(),
+        func.count().filter(Task.status.in_([str(s) for s in ACTIVE_STATUSES])),
+        func.count().filter(completed),
+        func.count().filter(Task.status == TaskStatus.FAILED),
+        func.avg(Task.duration_seconds).filter(completed),
+    ).select_from(Task)
+    if projects is not None:
+        query = query.join(Project, Project.id == Task.project_id).where(
+            Project.name.in_(list(projects))
         )
-    ).one()
+    row = (await session.execute(query)).one()
     total, active, done, failed, average = row
     return TaskCounts(total, active, done, failed, None if average is None else float(average))

@@ -1,0 +1,23 @@
+"""What the caller's API key may see, as the gateway's key check forwarded it."""
+
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Depends, HTTPException, Request
+
+
+def _allowed_projects(request: Request) -> frozenset[str] | None:
+    """Projects the key is limited to; None for a key that sees every project."""
+    header = request.headers.get("x-auth-projects")
+    if header is None:
+        return None
+    return frozenset(unquote(name) for name in header.split("|") if name)
+
+
+AllowedProjects = Annotated[frozenset[str] | None, Depends(_allowed_projects)]
+
+
+def require_unrestricted(allowed: AllowedProjects) -> None:
+    """For views spanning every project: refused to keys limited to some projects."""
+    if allowed is not None:
+        raise HTTPException(403, "This API key is limited to some projects; this view spans all.")

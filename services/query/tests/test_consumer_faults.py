@@ -1,0 +1,188 @@
+"""The consumer when things go wrong: poison events, a database that goes away, Redis that is
+not there yet, and a stream that must stay bounded. Real servers throughout."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+
+from tests.factories import event
+from tests.waiting import eventually_async
+from tracker_contracts import EventKind
+from tracker_localstack.databases import ensure_database, plain_dsn
+from tracker_localstack.ports import free_port
+from tracker_localstack.postgres import EmbeddedPostgres
+from tracker_localstack.redis import EmbeddedRedis
+from tracker_query.app import create_app
+from tracker_query.migrate import upgrade_to_head
+from tracker_query.settings import QuerySettings
+
+
+@asynccontextmanager
+async def running(settings: QuerySettings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q") as client,
+    ):
+        yield client
+
+
+async def publish(redis_url: str, stream: str, *messages: object) -> None:
+    async with RedisBroker(redis_url) as broker:
+        for message in messages:
+            await broker.publish(message, stream=stream)
+
+
+async def task_count(client: httpx.AsyncClient) -> int:
+    response = await client.get("/api/stats")
+    return int(response.json()["total_tasks"]) if response.status_code == 200 else -1
+
+
+async def pending(settings: QuerySettings) -> int:
+    async with Redis.from_url(str(settings.redis_url)) as redis:
+        return int(
+            (await redis.xpending(settings.events_stream, settings.consumer_group))["pending"]
+        )
+
+
+@pytest.fixture
+def settings(empty_database_url: str, redis_url: str, events_stream: str) -> QuerySettings:
+    return QuerySettings(
+        database_url=empty_database_url,
+        redis_url=redis_url,
+        events_stream=events_stream,
+        claim_idle_ms=1000,
+        max_deliveries=2,
+        maintenance_interval_seconds=0.2,
+    )
+
+
+async def test_an_event_that_is_not_valid_goes_to_the_dead_letters_at_once(settings) -> None:
+    await publish(
+        str(settings.redis_url),
+        settings.events_stream,
+        event(EventKind.START, 0, task_id="before"),
+        {"kind": "start", "payload": "not an event"},
+        event(EventKind.START, 1, task_id="after"),
+    )
+    async with running(settings) as client:
+        await eventually_async(lambda: _equals(task_count(client), 2))
+        letters = (await client.get("/api/dead-letters")).json()
+        assert letters["total"] == 1
+        [letter] = letters["entries"]
+        assert letter["reason"].startswith("not a valid event")
+        assert letter["event"] == {"kind": "start", "payload": "not an event"}
+        await eventually_async(lambda: _equals(pending(settings), 0))
+
+
+async def test_an_event_the_database_keeps_refusing_is_set_aside_after_retries(settings) -> None:
+    # A rule of this database rejects one agent's events: a failure that retrying cannot fix.
+    connection = await asyncpg.connect(plain_dsn(settings.database_url))
+    await connection.execute(
+        "ALTER TABLE task_events ADD CONSTRAINT refuse_poison CHECK (agent <> 'poison')"
+    )
+    await connection.close()
+    await publish(
+        str(settings.redis_url),
+        settings.events_stream,
+        event(EventKind.START, 0, task_id="good-1"),
+        event(EventKind.START, 1, task_id="bad", agent="poison"),
+        event(EventKind.START, 2, task_id="good-2"),
+    )
+    async with running(settings) as client:
+        await eventually_async(lambda: _equals(task_count(client), 2))
+        letters = await eventually_async(lambda: _dead_letters(client, 1))
+        assert "refuse_poison" in letters[0]["reason"]
+        assert letters[0]["event"]["payload"]["task_id"] == "bad"
+        await eventually_async(lambda: _equals(pending(settings), 0))
+        tasks = (await client.get("/api/projects/my-project/tasks")).json()
+        assert sorted(t["task_id"] for t in tasks) == ["good-1", "good-2"]
+
+
+async def test_applied_entries_are_trimmed_and_unapplied_ones_kept(settings) -> None:
+    settings = settings.model_copy(update={"stream_retention_seconds": 0})
+    async with Redis.from_url(str(settings.redis_url)) as redis:
+        await publish(
+            str(settings.redis_url),
+            settings.events_stream,
+            *(event(EventKind.START, i, task_id=f"t{i}") for i in range(20)),
+        )
+        async with running(settings) as client:
+            await eventually_async(lambda: _equals(task_count(client), 20))
+            await eventually_async(lambda: _at_most(redis.xlen(settings.events_stream), 1))
+
+
+@pytest.fixture
+def own_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path / "pg", free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings_on_own_postgres(own_postgres, redis_url, events_stream) -> QuerySettings:
+    database_url = ensure_database(own_postgres.admin_url(), "tracker")
+    upgrade_to_head(database_url)
+    return QuerySettings(
+        database_url=database_url, redis_url=redis_url, events_stream=events_stream
+    )
+
+
+async def test_while_the_database_is_away_events_wait_and_are_applied_after(
+    own_postgres, settings_on_own_postgres
+) -> None:
+    settings = settings_on_own_postgres
+    redis_url, events_stream = str(settings.redis_url), settings.events_stream
+    async with running(settings) as client:
+        await publish(redis_url, events_stream, event(EventKind.START, 0, task_id="t0"))
+        await eventually_async(lambda: _equals(task_count(client), 1))
+
+        own_postgres.stop()
+        await publish(
+            redis_url,
+            events_stream,
+            *(event(EventKind.START, i, task_id=f"t{i}") for i in range(1, 11)),
+        )
+        await eventually_async(lambda: _database_state(client, "unreachable"))
+
+        own_postgres.start()
+        await eventually_async(lambda: _equals(task_count(client), 11))
+        await eventually_async(lambda: _equals(pending(settings), 0))
+
+
+async def test_started_without_redis_it_waits_and_then_consumes(settings, tmp_path: Path) -> None:
+    redis = EmbeddedRedis(tmp_path / "redis", free_port())
+    settings = settings.model_copy(update={"redis_url": redis.url})
+    async with running(settings) as client:
+        check = (await client.get("/db-check")).json()
+        assert (check["database"], check["consumer"]) == ("connected", "starting")
+        redis.start()
+        try:
+            await publish(redis.url, settings.events_stream, event(EventKind.START, 0))
+            await eventually_async(lambda: _equals(task_count(client), 1))
+            assert (await client.get("/db-check")).json()["consumer"] == "running"
+        finally:
+            redis.stop()
+
+
+async def _equals(value, expected) -> bool:  # type: ignore[no-untyped-def]
+    return await value == expected
+
+
+async def _at_most(value, limit) -> bool:  # type: ignore[no-untyped-def]
+    return await value <= limit
+
+
+async def _database_state(client: httpx.AsyncClient, state: str) -> bool:
+    return bool((await client.get("/db-check")).json()["database"] == state)
+
+
+async def _dead_letters(client: httpx.AsyncClient, count: int) -> list[dict] | None:
+    entries = (await client.get("/api/dead-letters")).json()["entries"]
+    return entries if len(entries) == count else None
