@@ -37,7 +37,7 @@ def test_public_paths_of_every_service_are_merged_and_protected_ones_secured() -
     assert merged["paths"]["/api/stats"]["get"]["security"] == [{"APIKeyHeader": []}]
     assert "401" in merged["paths"]["/webhook/start"]["post"]["responses"]
     assert "security" not in merged["paths"]["/redis-check"]["get"]
-    assert merged["components"]["schemas"] == {"StartWebhook": {"type": "object"}}
+    assert merged["components"]["schemas"]["StartWebhook"] == {"type": "object"}
     assert "APIKeyHeader" in merged["components"]["securitySchemes"]
 
 
@@ -45,3 +45,84 @@ def test_a_silent_service_is_named_in_the_description() -> None:
     merged = merge(PORTAL, {"ingest": None, "query": service({})})
     assert "ingest" in merged["info"]["description"]
     assert "/webhook/start" not in merged["paths"]
+
+
+ERROR_REF = {"$ref": "#/components/schemas/ErrorDetail"}
+
+
+def json_error(response: dict) -> dict:
+    return response["content"]["application/json"]["schema"]
+
+
+def test_protected_operations_document_the_gateways_own_refusals() -> None:
+    merged = merge(
+        PORTAL,
+        {
+            "query": service(
+                {
+                    "/api/stats": {"get": {"responses": {"200": {}}}},
+                    "/db-check": {"get": {"responses": {"200": {}}}},
+                }
+            )
+        },
+    )
+    responses = merged["paths"]["/api/stats"]["get"]["responses"]
+    assert set(responses) == {"200", "401", "403", "429"}
+    assert json_error(responses["401"]) == ERROR_REF
+    assert json_error(responses["403"]) == ERROR_REF
+    # Traefik's rate limiter answers plain text without a Content-Type: no content to promise.
+    assert "content" not in responses["429"]
+    assert "Retry-After" in responses["429"]["headers"]
+    assert set(merged["paths"]["/db-check"]["get"]["responses"]) == {"200"}
+    assert merged["components"]["schemas"]["ErrorDetail"]["required"] == ["detail"]
+    websocket = merged["paths"]["/webhook/ws"]["get"]["responses"]
+    assert {"401", "403", "429"} <= set(websocket)
+
+
+def test_webhooks_document_unreadable_and_oversized_bodies() -> None:
+    body = {"content": {"application/json": {"schema": {"$ref": "#/x"}}}}
+    merged = merge(
+        PORTAL,
+        {
+            "ingest": service(
+                {
+                    "/webhook/start": {
+                        "post": {"requestBody": body, "responses": {"202": {}}},
+                        "parameters": [],
+                    },
+                    "/webhook/stop": {"get": {"responses": {"200": {}}}},
+                }
+            )
+        },
+    )
+    responses = merged["paths"]["/webhook/start"]["post"]["responses"]
+    assert json_error(responses["400"]) == ERROR_REF
+    assert "content" not in responses["413"]
+    assert merged["paths"]["/webhook/start"]["parameters"] == []
+    assert not {"400", "413"} & set(merged["paths"]["/webhook/stop"]["get"]["responses"])
+
+
+def test_a_status_the_service_documents_too_keeps_its_own_description_and_content() -> None:
+    own_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
+    merged = merge(
+        PORTAL,
+        {
+            "ingest": service(
+                {
+                    "/webhook/start": {
+                        "post": {
+                            "responses": {
+                                "403": {"description": "Not for this project."},
+                                "401": {"description": "x", "content": own_content},
+                            }
+                        }
+                    }
+                }
+            )
+        },
+    )
+    responses = merged["paths"]["/webhook/start"]["post"]["responses"]
+    assert responses["403"]["description"].endswith("Not for this project.")
+    assert responses["403"]["description"] != "Not for this project."
+    assert json_error(responses["403"]) == ERROR_REF
+    assert responses["401"]["content"] == own_content

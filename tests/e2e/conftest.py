@@ -3,6 +3,7 @@
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,44 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import Service
+from tracker_localstack.__main__ import REPLICA_PORT_STEP
 from tracker_localstack.databases import drop_database, ensure_database
 from tracker_localstack.ports import free_port
-
-
-class Service:
-    """One service under uvicorn, as `make run` starts it."""
-
-    def __init__(self, module: str, env: dict[str, str]) -> None:
-        self.module = module
-        self.env = env
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> "Service":
-        self._process = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", f"{self.module}.app:create_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
-            ],
-            env={**os.environ, **self.env},
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"{self.module} exited with {self._process.returncode}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise TimeoutError(f"{self.module} did not answer /health")
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            self._process.wait(timeout=30)
-        self._process = None
 
 
 @pytest.fixture
@@ -101,10 +68,8 @@ def stack(
     database = f"tracker_stack_{uuid.uuid4().hex[:12]}"
     scopes = {"agent": "ingest", "dashboard": "read", "operator": "admin"}
     keys = {name: secrets.token_urlsafe(24) for name in scopes}
-    ports = {
-        name: free_port()
-        for name in ("GATEWAY", "INGEST", "QUERY", "REALTIME", "KEYCHECK", "PORTAL")
-    }
+    ports = {name: free_port() for name in ("GATEWAY", "INGEST", "QUERY", "KEYCHECK", "PORTAL")}
+    ports["REALTIME"] = _port_with_a_free_neighbour(REPLICA_PORT_STEP)
     stream = f"test:{uuid.uuid4().hex}:events"
     env = {
         **os.environ,
@@ -142,15 +107,33 @@ def stack(
         drop_database(postgres_admin_url, database)
 
 
+def _port_with_a_free_neighbour(step: int) -> int:
+    """A free port whose `port + step` is free too (the second realtime replica's)."""
+    while True:
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + step))
+            except OSError:
+                continue
+        return port
+
+
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the stack exited:\n{output.read_text()[-3000:]}")
+            raise RuntimeError(f"the stack exited:\n{_failure_lines(output)}")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(f"the stack never became healthy:\n{output.read_text()[-3000:]}")
+    raise TimeoutError(f"the stack never became healthy:\n{_failure_lines(output)}")
+
+
+def _failure_lines(output: Path) -> str:
+    lines = output.read_text().splitlines()
+    telling = [line for line in lines if any(w in line for w in ("rror", "xception", "exited"))]
+    return "\n".join([*telling[:40], "...", *lines[-40:]])

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +46,7 @@ def test_identifying_fields_are_required(kind: EventKind, field: str) -> None:
     assert error_locations(MODELS[kind], data) == [(field,)]
 
 
-@pytest.mark.parametrize("progress", [-1, 101, 50.5, "half"])
+@pytest.mark.parametrize("progress", [-1, 101, 50.5, 50.0, "50", True, "half"])
 def test_progress_must_be_a_whole_percent(progress: object) -> None:
     assert error_locations(StatusWebhook, body(EventKind.STATUS, progress=progress)) == [
         ("progress",)
@@ -143,3 +144,36 @@ def test_event_time_prefers_the_agent_timestamp() -> None:
     )
     without = envelop(StartWebhook.model_validate(SEED_BODIES[EventKind.START]), received)
     assert (with_timestamp.occurred_at, without.occurred_at) == (sent, received)
+
+
+@pytest.mark.parametrize("timestamp", [0, 1700000000.5, "1700000000", "yesterday", True])
+def test_timestamps_are_iso_8601_text_only(timestamp: object) -> None:
+    assert error_locations(StartWebhook, body(EventKind.START, timestamp=timestamp)) == [
+        ("timestamp",)
+    ]
+
+
+@pytest.mark.parametrize("duration", [True, "1.5", -0.1])
+def test_durations_are_plain_numbers(duration: object) -> None:
+    assert error_locations(FinishWebhook, body(EventKind.FINISH, duration_seconds=duration)) == [
+        ("duration_seconds",)
+    ]
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    ["7d1e8a523c3f4d0e9a555c0e7b9f3a10", "urn:uuid:7d1e8a52-3c3f-4d0e-9a55-5c0e7b9f3a10", 12],
+)
+def test_event_ids_are_canonical_uuids(event_id: object) -> None:
+    assert error_locations(StartWebhook, body(EventKind.START, event_id=event_id)) == [
+        ("event_id",)
+    ]
+
+
+def test_an_envelope_decoded_from_json_still_validates() -> None:
+    event = envelop(
+        FinishWebhook.model_validate(
+            body(EventKind.FINISH, timestamp="2026-01-01T10:00:00+02:00", duration_seconds=3)
+        )
+    )
+    assert TypeAdapter(TaskEvent).validate_python(json.loads(event.model_dump_json())) == event

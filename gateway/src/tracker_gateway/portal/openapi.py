@@ -15,7 +15,58 @@ API_KEY_SCHEMES = {
     },
 }
 PROTECTED_PREFIXES = ("/webhook/", "/api/")
+BODY_LIMITED_PREFIX = "/webhook/"  # Traefik's `webhook-body-limit` (dynamic/routes.yml)
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 SERVICE_ONLY_PATHS = {"/health"}  # each service's liveness; the gateway's /health covers them
+
+# `{"detail": "..."}`: what the key check answers, and FastAPI's HTTPException.
+ERROR_SCHEMA_NAME = "ErrorDetail"
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": ERROR_SCHEMA_NAME,
+    "type": "object",
+    "properties": {"detail": {"type": "string", "title": "Detail"}},
+    "required": ["detail"],
+}
+
+
+def _json_error(description: str) -> dict[str, Any]:
+    schema = {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+# Answered by the gateway itself on every protected route, before any service sees the request.
+# Traefik's own refusals (429 here, 413 below) are plain text without a Content-Type header.
+GATEWAY_RESPONSES: dict[str, dict[str, Any]] = {
+    "401": _json_error("Missing or invalid API key."),
+    "403": _json_error(
+        "The API key's scope does not allow this route, or the key is limited to other projects."
+    ),
+    "429": {
+        "description": (
+            "Too many requests with this API key. Answered by the gateway: the plain text "
+            "`Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds."
+        ),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
+}
+BODY_TOO_LARGE: dict[str, dict[str, Any]] = {
+    "413": {
+        "description": (
+            "The body is larger than 1 MiB. Answered by the gateway: the plain text "
+            "`Request Entity Too Large`, without a Content-Type."
+        )
+    }
+}
+# FastAPI answers this, undocumented in the services' own documents, to a body it cannot
+# decode at all (not UTF-8, for one); a body that decodes but is not valid JSON is a 422.
+UNREADABLE_BODY: dict[str, dict[str, Any]] = {
+    "400": _json_error("The body could not be read (for one, it is not valid UTF-8).")
+}
 
 WEBSOCKET_PATH: dict[str, Any] = {
     "get": {
@@ -43,7 +94,7 @@ WEBSOCKET_PATH: dict[str, Any] = {
         ],
         "responses": {
             "101": {"description": "Switching to the WebSocket protocol."},
-            "401": {"description": "Missing or invalid API key."},
+            **GATEWAY_RESPONSES,
         },
         "security": [{"APIKeyHeader": []}, {"APIKeyQuery": []}],
     }
@@ -76,8 +127,9 @@ def merge(portal: dict[str, Any], services: dict[str, dict[str, Any] | None]) ->
     for document in filter(None, services.values()):
         for path, operations in document.get("paths", {}).items():
             if path not in SERVICE_ONLY_PATHS:
-                merged["paths"][path] = _secured(path, operations)
+                merged["paths"][path] = _with_gateway_responses(path, operations)
         schemas.update(document.get("components", {}).get("schemas", {}))
+    schemas[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
     merged["paths"]["/webhook/ws"] = WEBSOCKET_PATH
     if missing:
         merged["info"] = {
@@ -87,15 +139,37 @@ def merge(portal: dict[str, Any], services: dict[str, dict[str, Any] | None]) ->
     return dict(merged)
 
 
-def _secured(path: str, operations: dict[str, Any]) -> dict[str, Any]:
-    if not path.startswith(PROTECTED_PREFIXES):
-        return operations
-    unauthorized = {"401": {"description": "Missing or invalid API key."}}
-    return {
-        method: {
-            **operation,
-            "security": [{"APIKeyHeader": []}],
-            "responses": {**operation.get("responses", {}), **unauthorized},
-        }
-        for method, operation in operations.items()
-    }
+def _with_gateway_responses(path: str, operations: dict[str, Any]) -> dict[str, Any]:
+    """Each operation as the gateway serves it: with the key check's security and the answers
+    the gateway and the framework give on top of what the service documents."""
+    protected = path.startswith(PROTECTED_PREFIXES)
+    merged: dict[str, Any] = {}
+    for method, operation in operations.items():
+        if method not in HTTP_METHODS:  # path-level `parameters`, `summary`, ...
+            merged[method] = operation
+            continue
+        added: dict[str, dict[str, Any]] = {}
+        if "requestBody" in operation:
+            added |= UNREADABLE_BODY
+            if path.startswith(BODY_LIMITED_PREFIX):
+                added |= BODY_TOO_LARGE
+        if protected:
+            added |= GATEWAY_RESPONSES
+        responses = dict(operation.get("responses", {}))
+        for status, response in added.items():
+            responses[status] = _combined(response, responses.get(status))
+        merged[method] = {**operation, "responses": responses}
+        if protected:
+            merged[method]["security"] = [{"APIKeyHeader": []}]
+    return merged
+
+
+def _combined(added: dict[str, Any], documented: dict[str, Any] | None) -> dict[str, Any]:
+    """One response for a status that both the gateway and the service may give: the service's
+    own content and headers stand, and both descriptions are kept."""
+    if documented is None:
+        return added
+    combined = {**added, **documented}
+    descriptions = [added.get("description"), documented.get("description")]
+    combined["description"] = " ".join(dict.fromkeys(d for d in descriptions if d))
+    return combined

@@ -1,6 +1,8 @@
 """The four webhook bodies agents send, field for field as the public API documents them."""
 
 import json
+import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -9,8 +11,10 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
 )
 
@@ -57,6 +61,25 @@ def _fits_metadata_limit(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    """Only ISO-8601 text: no Unix numbers, which would pass for dates silently."""
+    if isinstance(value, str) and not _ISO_DATETIME.match(value):
+        raise ValueError("must be an ISO-8601 date-time such as 2026-01-01T10:00:00Z")
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO-8601 date-time string")
+    return value
+
+
+def _canonical_uuid_text(value: Any) -> Any:
+    if isinstance(value, str) and not _CANONICAL_UUID.match(value):
+        raise ValueError("must be a UUID written as 8-4-4-4-12 hexadecimal digits")
+    return value
+
+
 # Names appear in URLs (/api/projects/{project}/tasks/{task_id}), so they exclude "/".
 Name = Annotated[
     str,
@@ -72,6 +95,10 @@ ShortText = Annotated[str, StringConstraints(max_length=256), AfterValidator(_ha
 Text = Annotated[str, StringConstraints(max_length=16 * 1024), AfterValidator(_has_no_nul)]
 LongText = Annotated[str, StringConstraints(max_length=64 * 1024), AfterValidator(_has_no_nul)]
 Metadata = Annotated[dict[str, Any] | None, AfterValidator(_fits_metadata_limit)]
+EventId = Annotated[UUID, BeforeValidator(_canonical_uuid_text)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
+Percent = Annotated[int, Strict(), Field(ge=0, le=100)]
+Seconds = Annotated[float, Strict(), Field(ge=0, le=10 * 365 * 24 * 3600)]
 
 _START_EXAMPLE: dict[str, Any] = {
     "project": "my-project",
@@ -91,11 +118,11 @@ class WebhookBase(BaseModel):
     task: Title = Field(description="Human-readable task title.")
     task_id: Name = Field(description="Task identifier, unique within the project.")
     agent: Name = Field(description="Name of the agent doing the work.")
-    event_id: UUID | None = Field(
+    event_id: EventId | None = Field(
         default=None,
         description="Client-chosen event id; resending the same id is applied once.",
     )
-    timestamp: AwareDatetime | None = Field(
+    timestamp: Timestamp | None = Field(
         default=None,
         description="When the event happened at the agent (ISO-8601 with offset); "
         "orders events that arrive out of order. Defaults to the time of receipt.",
@@ -131,7 +158,7 @@ class StatusWebhook(WebhookBase):
         default=TaskStatus.RUNNING,
         description="Non-terminal status; use /webhook/finish or /webhook/error to end a task.",
     )
-    progress: int | None = Field(default=None, ge=0, le=100, description="Percent done, 0-100.")
+    progress: Percent | None = Field(default=None, description="Percent done, 0-100.")
     message: Text | None = None
 
 
@@ -152,10 +179,8 @@ class FinishWebhook(WebhookBase):
     )
 
     result: LongText | None = None
-    duration_seconds: float | None = Field(
+    duration_seconds: Seconds | None = Field(
         default=None,
-        ge=0,
-        le=10 * 365 * 24 * 3600,
         description="How long the task took; computed from start and finish when omitted.",
     )
     metadata: Metadata = None

@@ -39,6 +39,10 @@ class EmbeddedRedis:
         _wait_for_port(self.port, self._process)
         return self
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()

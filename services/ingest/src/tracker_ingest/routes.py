@@ -11,12 +11,21 @@ from tracker_contracts import ErrorWebhook, FinishWebhook, StartWebhook, StatusW
 
 from .publisher import EventPublisher
 
+
+class Problem(BaseModel):
+    detail: str
+
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "The API key may not post events for this project."},
-    409: {"description": "A request with the same idempotency key is still in progress."},
+    403: {"model": Problem, "description": "The API key may not post events for this project."},
+    409: {
+        "model": Problem,
+        "description": "A request with the same idempotency key is still in progress.",
+    },
     503: {
+        "model": Problem,
         "description": "Redis unavailable or too many events waiting; nothing was accepted. "
-        "Retry after `Retry-After` seconds."
+        "Retry after `Retry-After` seconds.",
     },
 }
 

@@ -35,7 +35,7 @@ async def get_project_tasks(
     project_name: str,
     session: Session,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     status: Annotated[
         list[TaskStatus] | None, Query(description="Keep only these statuses; repeatable.")
     ] = None,

@@ -1,0 +1,59 @@
+"""A whole system per test, on servers of its own, so each fault breaks nothing else."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.processes import Service
+from tracker_localstack.databases import ensure_database
+from tracker_localstack.ports import free_port
+from tracker_localstack.postgres import EmbeddedPostgres
+from tracker_localstack.redis import EmbeddedRedis
+from tracker_query.migrate import upgrade_to_head
+
+STREAM = "agent-tracker:events"
+
+
+@dataclass
+class System:
+    postgres: EmbeddedPostgres
+    redis: EmbeddedRedis
+    database_url: str
+    logs: Path
+    services: list[Service] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis.url,
+            "EVENTS_STREAM": STREAM,
+            "CLAIM_IDLE_MS": "2000",
+            "MAINTENANCE_INTERVAL_SECONDS": "0.5",
+            "CONNECTION_REPORT_SECONDS": "1",
+        }
+
+    def start(self, module: str, name: str) -> Service:
+        service = Service(module, self.env, log=self.logs / f"{name}.log").start()
+        self.services.append(service)
+        return service
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[System]:
+    postgres = EmbeddedPostgres(tmp_path / "postgres", free_port()).start()
+    redis = EmbeddedRedis(tmp_path / "redis", free_port()).start()
+    database_url = ensure_database(postgres.admin_url(), "tracker")
+    upgrade_to_head(database_url)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    system = System(postgres, redis, database_url, logs)
+    try:
+        yield system
+    finally:
+        for service in system.services:
+            service.thaw_and_stop()
+        redis.stop()
+        postgres.stop()

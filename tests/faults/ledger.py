@@ -1,0 +1,141 @@
+"""A ledger of every webhook sent during a fault, and the check that nothing was lost or doubled.
+
+Each operation is recorded with its event id and outcome: ok (2xx), fail (4xx) or unknown
+(timeout, reset, 5xx: it may or may not have been stored). After the run every ok event must be
+applied exactly once, no fail event at all, each unknown event at most once.
+"""
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from tests.factories import body
+from tracker_contracts import EventKind
+from tracker_localstack.databases import plain_dsn
+
+OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
+
+
+@dataclass
+class Ledger:
+    project: str
+    outcomes: dict[str, str] = field(default_factory=dict)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes.values() if o == outcome)
+
+
+def new_project() -> str:
+    return f"faults-{uuid.uuid4().hex[:8]}"
+
+
+async def burst(
+    ingest_url: str,
+    count: int,
+    *,
+    project: str | None = None,
+    fault: Callable[[], Awaitable[None]] | None = None,
+    fault_after: int = 0,
+    concurrency: int = 16,
+) -> Ledger:
+    """Send `count` start webhooks (one task each); run `fault` once `fault_after` were sent."""
+    ledger = Ledger(project=project or new_project())
+    sent = 0
+    fault_started = asyncio.Event()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(count):
+        queue.put_nowait(i)
+
+    async def send(client: httpx.AsyncClient) -> None:
+        nonlocal sent
+        while not queue.empty():
+            i = queue.get_nowait()
+            event_id = str(uuid.uuid4())
+            payload = body(
+                EventKind.START, project=ledger.project, task_id=f"t{i}", event_id=event_id
+            )
+            try:
+                response = await client.post("/webhook/start", json=payload)
+                outcome = (
+                    OK if response.is_success else FAIL if response.status_code < 500 else UNKNOWN
+                )
+            except httpx.HTTPError:
+                outcome = UNKNOWN
+            ledger.outcomes[event_id] = outcome
+            sent += 1
+            if sent >= fault_after:
+                fault_started.set()
+
+    async def inject() -> None:
+        if fault is not None:
+            await fault_started.wait()
+            await fault()
+
+    async with httpx.AsyncClient(base_url=ingest_url, timeout=5) as client:
+        await asyncio.gather(inject(), *(send(client) for _ in range(concurrency)))
+    return ledger
+
+
+async def applied_event_ids(database_url: str, project: str) -> Counter[str]:
+    connection = await asyncpg.connect(plain_dsn(database_url))
+    try:
+        rows = await connection.fetch(
+            """
+            SELECT e.event_id::text AS event_id FROM task_events e
+            JOIN tasks t ON t.id = e.task_pk JOIN projects p ON p.id = t.project_id
+            WHERE p.name = $1
+            """,
+            project,
+        )
+        return Counter(row["event_id"] for row in rows)
+    finally:
+        await connection.close()
+
+
+async def backlog(redis_url: str, stream: str, group: str) -> int:
+    """Entries of the stream the group has not yet read or not yet acknowledged."""
+    async with Redis.from_url(redis_url) as redis:
+        groups = {g["name"].decode(): g for g in await redis.xinfo_groups(stream)}
+        info = groups[group]
+        newest = await redis.xrevrange(stream, count=1)
+        unread = bool(newest) and newest[0][0].decode() != info["last-delivered-id"].decode()
+        return int(info["pending"]) + int(unread)
+
+
+async def settle(database_url: str, redis_url: str, stream: str, ledger: Ledger) -> Counter[str]:
+    """Wait until the consumer caught up (no backlog, history stable); return what was applied."""
+    previous: Counter[str] | None = None
+    for _ in range(600):
+        applied = await applied_event_ids(database_url, ledger.project)
+        if await backlog(redis_url, stream, "query") == 0 and applied == previous:
+            return applied
+        previous = applied
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"never settled: backlog {await backlog(redis_url, stream, 'query')}")
+
+
+def check(ledger: Ledger, applied: Counter[str], scenario: str) -> str:
+    """Assert the delivery guarantees and return the ledger summary line."""
+    missing = [e for e, o in ledger.outcomes.items() if o == OK and applied[e] != 1]
+    leaked = [e for e, o in ledger.outcomes.items() if o == FAIL and applied[e]]
+    doubled = [e for e, n in applied.items() if n > 1]
+    strangers = [e for e in applied if e not in ledger.outcomes]
+    unknown_applied = sum(1 for e, o in ledger.outcomes.items() if o == UNKNOWN and applied[e])
+    summary = (
+        f"ledger[{scenario}]: sent={len(ledger.outcomes)} ok={ledger.count(OK)} "
+        f"fail={ledger.count(FAIL)} unknown={ledger.count(UNKNOWN)} "
+        f"(applied {unknown_applied}) | applied={sum(applied.values())} missing={len(missing)} "
+        f"doubled={len(doubled)} failed-but-applied={len(leaked)} unexpected={len(strangers)}"
+    )
+    print(summary)
+    assert not missing, summary
+    assert not leaked, summary
+    assert not doubled, summary
+    assert not strangers, summary
+    return summary

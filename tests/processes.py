@@ -1,0 +1,72 @@
+"""Services as real processes, with the means to stop, kill, freeze and thaw them."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tracker_localstack.ports import free_port
+
+
+class Service:
+    """One service under uvicorn, as `make run` starts it."""
+
+    def __init__(self, module: str, env: dict[str, str], log: Path | None = None) -> None:
+        self.module = module
+        self.env = env
+        self.log = log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Service":
+        """Start (again, after a kill or stop) and wait until it answers /health."""
+        self._process = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", f"{self.module}.app:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+            ],
+            env={**os.environ, **self.env},
+            stdout=self.log.open("ab") if self.log else None,
+            stderr=subprocess.STDOUT if self.log else None,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"{self.module} exited with {self._process.returncode}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise TimeoutError(f"{self.module} did not answer /health")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            self._process.wait(timeout=30)
+        self._process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no goodbye, exactly like a crash."""
+        assert self._process is not None
+        self._process.kill()
+        self._process.wait(timeout=30)
+
+    def freeze(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
+    def thaw_and_stop(self) -> None:
+        """Stop whatever state it is in: running, frozen or already gone."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)
+        self.stop()
