@@ -72,3 +72,13 @@ def events_stream() -> str:
 def project() -> str:
     """A project name no other test uses."""
     return f"project-{uuid.uuid4().hex[:10]}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The delivery ledgers of the fault tests, so every run shows what was proven."""
+    from tests.faults.ledger import SUMMARIES
+
+    if SUMMARIES:
+        terminalreporter.section("delivery ledgers")
+        for summary in SUMMARIES:
+            terminalreporter.write_line(summary)

@@ -198,6 +198,7 @@ def test_openapi_describes_the_whole_public_api(stack: Stack) -> None:
         "/health",
         "/db-check",
         "/redis-check",
+        "/feed-check",
     }
     assert "APIKeyHeader" in document["components"]["securitySchemes"]
     for path in ("/docs", "/redoc"):
@@ -214,9 +215,11 @@ def test_health_checks_are_public_and_cover_every_part(stack: Stack) -> None:
         "keycheck": "ok",
         "redis": "ok",
         "database": "ok",
+        "live feed": "ok",
     }
     assert httpx.get(f"{stack.url}/db-check").status_code == 200
     assert httpx.get(f"{stack.url}/redis-check").status_code == 200
+    assert httpx.get(f"{stack.url}/feed-check").status_code == 200
 
 
 def test_oversized_webhooks_are_refused_before_parsing(stack: Stack) -> None:

@@ -21,6 +21,9 @@ from tracker_localstack.databases import plain_dsn
 
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 
+SUMMARIES: list[str] = []
+"""Every ledger summary of the run, printed at its end."""
+
 
 @dataclass
 class Ledger:
@@ -133,7 +136,7 @@ def check(ledger: Ledger, applied: Counter[str], scenario: str) -> str:
         f"(applied {unknown_applied}) | applied={sum(applied.values())} missing={len(missing)} "
         f"doubled={len(doubled)} failed-but-applied={len(leaked)} unexpected={len(strangers)}"
     )
-    print(summary)
+    SUMMARIES.append(summary)
     assert not missing, summary
     assert not leaked, summary
     assert not doubled, summary

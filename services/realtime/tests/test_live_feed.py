@@ -9,6 +9,8 @@ from starlette.testclient import TestClient
 from tests.factories import event
 from tests.waiting import eventually
 from tracker_contracts import EventKind
+from tracker_localstack.ports import free_port
+from tracker_localstack.redis import EmbeddedRedis
 from tracker_realtime.app import create_app
 from tracker_realtime.settings import RealtimeSettings
 
@@ -23,6 +25,7 @@ def settings(redis_url: str, events_stream: str) -> RealtimeSettings:
 @pytest.fixture
 def realtime(settings: RealtimeSettings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
+        eventually(lambda: client.get("/feed-check").status_code == 200)
         yield client
 
 
@@ -116,3 +119,19 @@ def test_connection_stats_follow_connects_and_disconnects(realtime):
             lambda: stats() == {"total_connections": 3, "project_connections": {"a": 2, "b": 1}}
         )
     eventually(lambda: stats() == {"total_connections": 0, "project_connections": {}})
+
+
+def test_started_without_redis_it_waits_and_then_relays(settings, tmp_path) -> None:
+    redis = EmbeddedRedis(tmp_path / "redis", free_port())
+    settings = settings.model_copy(update={"redis_url": redis.url})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/feed-check").status_code == 503
+        redis.start()
+        try:
+            eventually(lambda: client.get("/feed-check").status_code == 200)
+            with client.websocket_connect("/webhook/ws?project=late") as websocket:
+                publish(client, settings, event(EventKind.START, 0, project="late"))
+                assert websocket.receive_json()["data"]["project"] == "late"
+        finally:
+            redis.stop()

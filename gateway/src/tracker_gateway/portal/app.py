@@ -37,6 +37,7 @@ class SystemHealth(BaseModel):
                         "keycheck": "ok",
                         "redis": "ok",
                         "database": "ok",
+                        "live feed": "ok",
                     },
                 }
             ]

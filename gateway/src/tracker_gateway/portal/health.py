@@ -12,6 +12,7 @@ CHECKS = (
     ("keycheck", "keycheck", "/health"),
     ("redis", "ingest", "/redis-check"),
     ("database", "query", "/db-check"),
+    ("live feed", "realtime", "/feed-check"),
 )
 
 

@@ -72,12 +72,10 @@ def _note_start_time(task: Task, event: AnyTaskEvent, at: datetime) -> None:
         task.started_at = at - timedelta(seconds=duration or 0)
 
 
-def _end(task: Task, status: TaskStatus, at: datetime, duration: float | None) -> None:
+def _end(task: Task, status: TaskStatus, at: datetime, reported_duration: float | None) -> None:
     task.status = status
     task.finished_at = at
-    if duration is None and task.started_at is not None:
-        duration = max((at - task.started_at).total_seconds(), 0.0)
-    task.duration_seconds = duration
+    task.duration_seconds = reported_duration
 
 
 def _merged(current: dict[str, Any] | None, update: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -18,7 +18,9 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,7 +80,9 @@ class Task(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONB)
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    duration_seconds: Mapped[float | None] = mapped_column(
+        Float, doc="The duration the agent reported, if it did; see `duration`."
+    )
     last_event_at: Mapped[datetime | None] = mapped_column(
         Timestamp, doc="Time of the newest event applied; older events only join the history."
     )
@@ -86,6 +90,21 @@ class Task(Base):
     updated_at: Mapped[datetime] = mapped_column(
         Timestamp, server_default=func.now(), onupdate=func.now()
     )
+
+    @hybrid_property
+    def duration(self) -> float | None:
+        """How long the task took: as reported, else from its start to its end."""
+        if self.duration_seconds is not None:
+            return self.duration_seconds
+        if self.finished_at is None or self.started_at is None:
+            return None
+        return max((self.finished_at - self.started_at).total_seconds(), 0.0)
+
+    @duration.inplace.expression
+    @classmethod
+    def _duration_expression(cls) -> ColumnElement[float | None]:
+        measured = func.extract("epoch", cls.finished_at - cls.started_at)
+        return func.coalesce(cls.duration_seconds, func.greatest(measured, 0.0))
 
 
 class EventRecord(Base):

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from .connections import ConnectionRegistry
-from .feed import create_feed, newest_entry_id
+from .feed import LiveFeed
 from .hub import Hub
 from .redaction import redact_api_keys_in_server_logs
 from .routes import router
@@ -29,10 +29,11 @@ def create_app(settings: RealtimeSettings | None = None) -> FastAPI:
             settings.connection_report_ttl_seconds,
         )
         hub = Hub(on_change=registry.changed.set)
-        feed = create_feed(settings, hub, await newest_entry_id(redis, settings.events_stream))
+        feed = LiveFeed(settings, hub, redis)
         app.state.settings, app.state.hub, app.state.registry = settings, hub, registry
-        await feed.start()
+        app.state.feed = feed
         stop = asyncio.Event()
+        starting = asyncio.create_task(feed.run_until(stop))
         reporting = asyncio.create_task(
             registry.report_until(stop, hub, settings.connection_report_seconds)
         )
@@ -40,6 +41,7 @@ def create_app(settings: RealtimeSettings | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
+            await starting
             await reporting
             await feed.stop()
             await registry.withdraw()

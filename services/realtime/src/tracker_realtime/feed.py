@@ -1,9 +1,12 @@
 """Turns stream events into WebSocket messages for the hub."""
 
+import asyncio
+import contextlib
 import logging
 
 from faststream.redis import RedisBroker, StreamSub
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from tracker_contracts import TaskEvent, live_message
 
@@ -47,3 +50,35 @@ def create_feed(settings: RealtimeSettings, hub: Hub, after_id: str) -> RedisBro
             hub.publish(event.payload.project, live_message(event).model_dump_json())
 
     return broker
+
+
+class LiveFeed:
+    """Keeps a feed reading: waits for Redis at start, then leaves retries to the broker."""
+
+    def __init__(self, settings: RealtimeSettings, hub: Hub, redis: Redis) -> None:
+        self._settings = settings
+        self._hub = hub
+        self._redis = redis
+        self.broker: RedisBroker | None = None
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        delay = 0.5
+        while self.broker is None and not stop.is_set():
+            try:
+                after = await newest_entry_id(self._redis, self._settings.events_stream)
+                broker = create_feed(self._settings, self._hub, after)
+                await broker.start()
+                self.broker = broker
+            except (RedisError, OSError) as error:
+                logger.warning("event stream unavailable, retrying in %.1fs: %s", delay, error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                delay = min(delay * 2, 5.0)
+
+    @property
+    def running(self) -> bool:
+        return self.broker is not None and all(sub.running for sub in self.broker.subscribers)
+
+    async def stop(self) -> None:
+        if self.broker is not None:
+            await self.broker.stop()

@@ -5,9 +5,11 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from .connections import ConnectionRegistry
+from .feed import LiveFeed
 from .hub import Hub, Subscriber
 from .settings import RealtimeSettings
 
@@ -87,3 +89,16 @@ async def websocket_stats(request: Request) -> WebSocketStats:
 @router.get("/health", tags=["health"], summary="The realtime process is alive")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get(
+    "/feed-check",
+    tags=["health"],
+    summary="The live feed reads the event stream",
+    responses={503: {"description": "The feed is not reading (Redis away or starting)."}},
+)
+async def feed_check(request: Request) -> JSONResponse:
+    feed: LiveFeed = request.app.state.feed
+    if feed.running:
+        return JSONResponse({"status": "ok", "feed": "running"})
+    return JSONResponse({"status": "error", "feed": "stopped"}, status_code=503)

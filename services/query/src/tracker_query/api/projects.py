@@ -64,6 +64,6 @@ def _task_out(row: TaskRow) -> TaskOut:
         error_message=task.error_message,
         metadata=task.details,
         finished_at=task.finished_at,
-        duration_seconds=task.duration_seconds,
+        duration_seconds=task.duration,
         updated_at=task.updated_at,
     )

@@ -84,7 +84,7 @@ async def count_tasks(session: AsyncSession, projects: Collection[str] | None = 
         func.count().filter(Task.status.in_([str(s) for s in ACTIVE_STATUSES])),
         func.count().filter(completed),
         func.count().filter(Task.status == TaskStatus.FAILED),
-        func.avg(Task.duration_seconds).filter(completed),
+        func.avg(Task.duration).filter(completed),
     ).select_from(Task)
     if projects is not None:
         query = query.join(Project, Project.id == Task.project_id).where(
