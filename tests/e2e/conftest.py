@@ -119,18 +119,25 @@ def _port_with_a_free_neighbour(step: int) -> int:
         return port
 
 
+# Public routes that reach every service through Traefik's load balancers, which admit a
+# server only after its first successful health probe.
+_THROUGH_EVERY_BALANCER = ("/health", "/db-check", "/redis-check", "/feed-check")
+
+
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    passes = 0
+    while time.monotonic() < deadline and passes < 4:  # both realtime replicas, twice
         if process.poll() is not None:
             raise RuntimeError(f"the stack exited:\n{_failure_lines(output)}")
         try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
+            answers = [httpx.get(url + path, timeout=2) for path in _THROUGH_EVERY_BALANCER]
+            passes = passes + 1 if all(a.status_code == 200 for a in answers) else 0
         except httpx.TransportError:
-            pass
+            passes = 0
         time.sleep(0.2)
-    raise TimeoutError(f"the stack never became healthy:\n{_failure_lines(output)}")
+    if passes < 4:
+        raise TimeoutError(f"the stack never became healthy:\n{_failure_lines(output)}")
 
 
 def _failure_lines(output: Path) -> str:
