@@ -75,3 +75,37 @@ async def test_bad_list_parameters_are_422_naming_the_parameter(api, apply, proj
 async def test_db_check_reports_the_database(api) -> None:
     response = await api.get("/db-check")
     assert response.json()["database"] == "connected"
+
+
+def at(seconds: int) -> str:
+    return f"2026-01-01T10:00:{seconds:02d}Z"
+
+
+async def test_a_task_shows_its_whole_timeline_in_order(api, apply, project) -> None:
+    await apply(
+        event(EventKind.STATUS, 1, project=project, progress=10, timestamp=at(5)),
+        event(EventKind.START, 2, project=project, timestamp=at(1)),
+        event(EventKind.ERROR, 3, project=project, timestamp=at(20)),
+        event(EventKind.STATUS, 4, project=project, progress=90, timestamp=at(30)),
+    )
+    response = await api.get(f"/api/projects/{project}/tasks/task-123")
+    assert response.status_code == 200
+    task = response.json()
+    assert (task["status"], task["progress"], task["error_type"]) == ("failed", 10, "RuntimeError")
+    assert task["stack_trace"] == "Traceback..."
+    assert [(e["kind"], e["occurred_at"]) for e in task["events"]] == [
+        ("start", at(1)),
+        ("status", at(5)),
+        ("error", at(20)),
+        ("status", at(30)),
+    ]
+    assert task["events"][1]["payload"]["progress"] == 10
+    assert task["events"][2]["payload"]["error_message"] == "Ошибка выполнения"
+
+
+async def test_an_unknown_task_or_project_is_404(api, apply, project) -> None:
+    await apply(event(EventKind.START, project=project))
+    missing_task = await api.get(f"/api/projects/{project}/tasks/nope")
+    missing_project = await api.get("/api/projects/no-such-project/tasks/task-123")
+    assert (missing_task.status_code, missing_project.status_code) == (404, 404)
+    assert "nope" in missing_task.json()["detail"]

@@ -56,3 +56,28 @@ async def test_a_key_limited_to_projects_sees_only_those(api, apply) -> None:
     assert (stats["total_projects"], stats["total_tasks"], stats["completed_tasks"]) == (2, 2, 0)
     assert (await api.get("/api/dead-letters", headers=limited)).status_code == 403
     assert (await api.get("/api/dead-letters")).status_code == 200
+
+
+async def test_agents_show_their_projects_and_outcomes(api, apply) -> None:
+    await apply(
+        event(EventKind.START, 0, project="a", task_id="t1", agent="coder"),
+        event(EventKind.FINISH, 1, project="a", task_id="t1", agent="coder"),
+        event(EventKind.ERROR, 2, project="b", task_id="t2", agent="coder"),
+        event(EventKind.FINISH, 3, project="b", task_id="t3", agent="coder"),
+        event(EventKind.START, 4, project="b", task_id="t4", agent="coder"),
+        event(EventKind.START, 5, project="a", task_id="t5", agent="planner"),
+    )
+    agents = (await api.get("/api/agents")).json()
+    assert [a["name"] for a in agents] == ["coder", "planner"]
+    coder = (await api.get("/api/agents/coder")).json()
+    assert coder["projects"] == ["a", "b"]
+    counts = ("total_tasks", "active_tasks", "completed_tasks", "failed_tasks")
+    assert [coder[k] for k in counts] == [4, 1, 2, 1]
+    assert coder["success_rate"] == 2 / 3
+    assert coder["last_seen"] == "2026-01-01T10:00:04Z"
+    planner = agents[1]
+    assert (planner["success_rate"], planner["active_tasks"]) == (None, 1)
+
+    limited = (await api.get("/api/agents/coder", headers={"X-Auth-Projects": "a"})).json()
+    assert (limited["projects"], limited["total_tasks"]) == (["a"], 1)
+    assert (await api.get("/api/agents/nobody")).status_code == 404

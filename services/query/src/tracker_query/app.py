@@ -8,10 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
-from .api import dead_letters, health, projects, stats
+from .api import agents, dead_letters, health, projects, stats
 from .consumer import EventConsumer
 from .db import create_engine, create_sessionmaker
-from .errors import ProjectNotFound
+from .errors import AgentNotFound, ProjectNotFound, TaskNotFound
 from .settings import QuerySettings, get_settings
 
 
@@ -42,11 +42,13 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
         version="0.1.0",
         lifespan=lifespan,
     )
-    for module in (projects, stats, dead_letters, health):
+    for module in (projects, agents, stats, dead_letters, health):
         app.include_router(module.router)
 
     @app.exception_handler(ProjectNotFound)
-    async def project_not_found(request: Request, error: ProjectNotFound) -> JSONResponse:
+    @app.exception_handler(TaskNotFound)
+    @app.exception_handler(AgentNotFound)
+    async def not_found(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(error)})
 
     return app

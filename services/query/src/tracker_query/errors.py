@@ -5,3 +5,13 @@ class ProjectNotFound(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(f"Project '{name}' not found")
         self.name = name
+
+
+class TaskNotFound(Exception):
+    def __init__(self, project: str, task_id: str) -> None:
+        super().__init__(f"Task '{task_id}' not found in project '{project}'")
+
+
+class AgentNotFound(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Agent '{name}' not found")

@@ -4,12 +4,12 @@ from fastapi import APIRouter, Query
 
 from tracker_contracts import TaskStatus
 
-from ..errors import ProjectNotFound
+from ..errors import ProjectNotFound, TaskNotFound
 from ..repositories.projects import find_project_id, list_projects
-from ..repositories.tasks import TaskRow, list_project_tasks
+from ..repositories.tasks import TaskRow, find_task, list_project_tasks, task_history
 from .access import AllowedProjects
 from .deps import Session
-from .schemas import ProjectOut, TaskOut
+from .schemas import EventOut, ProjectOut, TaskDetailOut, TaskOut
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 
@@ -45,6 +45,28 @@ async def get_project_tasks(
         raise ProjectNotFound(project_name)
     rows = await list_project_tasks(session, project_id, status or [], limit, offset)
     return [_task_out(row) for row in rows]
+
+
+@router.get(
+    "/{project_name}/tasks/{task_id}",
+    summary="One task with its whole timeline: every event in the order it happened",
+    response_model=TaskDetailOut,
+    responses={404: {"description": "No such project, or no such task in it."}},
+)
+async def get_task(project_name: str, task_id: str, session: Session) -> TaskDetailOut:
+    project_id = await find_project_id(session, project_name)
+    if project_id is None:
+        raise ProjectNotFound(project_name)
+    row = await find_task(session, project_id, task_id)
+    if row is None:
+        raise TaskNotFound(project_name, task_id)
+    events = [
+        EventOut.model_validate(e, from_attributes=True)
+        for e in await task_history(session, row.task.id)
+    ]
+    return TaskDetailOut(
+        **_task_out(row).model_dump(), stack_trace=row.task.stack_trace, events=events
+    )
 
 
 def _task_out(row: TaskRow) -> TaskOut:

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker_contracts import TaskStatus
+from tracker_contracts import EventKind, TaskStatus
 
 
 class ProjectOut(BaseModel):
@@ -97,3 +98,19 @@ class StatsOut(BaseModel):
     average_duration: float | None = Field(
         description="Mean duration in seconds of completed tasks; null when none has completed."
     )
+
+
+class EventOut(BaseModel):
+    event_id: UUID
+    kind: EventKind
+    agent: str
+    occurred_at: datetime = Field(description="The agent's timestamp, else the time of receipt.")
+    received_at: datetime
+    payload: dict[str, Any] = Field(description="The webhook body as accepted.")
+
+
+class TaskDetailOut(TaskOut):
+    """A task with everything that happened to it, in order."""
+
+    stack_trace: str | None
+    events: list[EventOut]

@@ -1,11 +1,14 @@
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import distinct, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Agent
+from tracker_contracts import ACTIVE_STATUSES, TaskStatus
+
+from ..models import Agent, Project, Task
 
 
 async def touch_agents(session: AsyncSession, last_seen: Mapping[str, datetime]) -> dict[str, int]:
@@ -17,3 +20,53 @@ async def touch_agents(session: AsyncSession, last_seen: Mapping[str, datetime])
         set_={"last_seen_at": func.greatest(Agent.last_seen_at, new_rows.excluded.last_seen_at)},
     ).returning(Agent.name, Agent.id)
     return {name: id_ for name, id_ in await session.execute(statement)}
+
+
+@dataclass(frozen=True)
+class AgentSummary:
+    name: str
+    first_seen: datetime
+    last_seen: datetime
+    projects: list[str]
+    total_tasks: int
+    active_tasks: int
+    completed_tasks: int
+    failed_tasks: int
+
+    @property
+    def success_rate(self) -> float | None:
+        """Completed among finished tasks; None before any finished."""
+        finished = self.completed_tasks + self.failed_tasks
+        return self.completed_tasks / finished if finished else None
+
+
+async def summarize_agents(
+    session: AsyncSession, projects: Collection[str] | None = None, name: str | None = None
+) -> list[AgentSummary]:
+    """Each agent with the projects and tasks it works on (a task counts for its latest agent)."""
+    query = (
+        select(
+            Agent.name,
+            Agent.created_at,
+            Agent.last_seen_at,
+            func.array_agg(distinct(Project.name)),
+            func.count(Task.id),
+            func.count(Task.id).filter(Task.status.in_([str(s) for s in ACTIVE_STATUSES])),
+            func.count(Task.id).filter(Task.status == TaskStatus.COMPLETED),
+            func.count(Task.id).filter(Task.status == TaskStatus.FAILED),
+        )
+        .join(Task, Task.agent_id == Agent.id)
+        .join(Project, Project.id == Task.project_id)
+        .group_by(Agent.id)
+        .order_by(Agent.name)
+    )
+    if projects is not None:
+        query = query.where(Project.name.in_(list(projects)))
+    if name is not None:
+        query = query.where(Agent.name == name)
+    return [
+        AgentSummary(name, first, last, sorted(names), total, active, completed, failed)
+        for name, first, last, names, total, active, completed, failed in await session.execute(
+            query
+        )
+    ]

@@ -2,13 +2,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracker_contracts import ACTIVE_STATUSES, TaskStatus
 
-from ..models import Agent, Project, Task
+from ..models import Agent, EventRecord, Project, Task
 
 TaskKey = tuple[int, str]
 """(project id, task id): what identifies a task."""
@@ -45,6 +45,30 @@ class TaskRow:
     agent: str
 
 
+def _task_rows() -> Select[Task, str, str]:
+    return (
+        select(Task, Project.name, Agent.name)
+        .join(Project, Project.id == Task.project_id)
+        .join(Agent, Agent.id == Task.agent_id)
+    )
+
+
+async def find_task(session: AsyncSession, project_id: int, task_id: str) -> TaskRow | None:
+    query = _task_rows().where(Task.project_id == project_id, Task.task_id == task_id)
+    found = (await session.execute(query)).first()
+    return None if found is None else TaskRow(*found)
+
+
+async def task_history(session: AsyncSession, task_pk: int) -> Sequence[EventRecord]:
+    """Every event of a task in the order it happened (ties: in the order it arrived)."""
+    query = (
+        select(EventRecord)
+        .where(EventRecord.task_pk == task_pk)
+        .order_by(EventRecord.occurred_at, EventRecord.id)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def list_project_tasks(
     session: AsyncSession,
     project_id: int,
@@ -54,9 +78,7 @@ async def list_project_tasks(
 ) -> list[TaskRow]:
     """A project's tasks, most recently started first."""
     query = (
-        select(Task, Project.name, Agent.name)
-        .join(Project, Project.id == Task.project_id)
-        .join(Agent, Agent.id == Task.agent_id)
+        _task_rows()
         .where(Task.project_id == project_id)
         .order_by(Task.started_at.desc().nulls_last(), Task.id.desc())
         .limit(limit)
