@@ -81,3 +81,90 @@ async def test_agents_show_their_projects_and_outcomes(api, apply) -> None:
     limited = (await api.get("/api/agents/coder", headers={"X-Auth-Projects": "a"})).json()
     assert (limited["projects"], limited["total_tasks"]) == (["a"], 1)
     assert (await api.get("/api/agents/nobody")).status_code == 404
+
+
+async def seed_history(apply) -> None:  # type: ignore[no-untyped-def]
+    """Ten tasks over two projects and two agents, starting a minute apart."""
+    events = []
+    for i in range(10):
+        project, agent = ("alpha" if i % 2 else "beta"), ("coder" if i < 6 else "tester")
+        fields = {"project": project, "task_id": f"t{i}", "agent": agent}
+        events.append(event(EventKind.START, i * 60, **fields))
+        if i < 7:
+            events.append(
+                event(EventKind.FINISH, i * 60 + 30, duration_seconds=(i + 1) * 10, **fields)
+            )
+        elif i < 9:
+            error_type = "TimeoutError" if i == 7 else "ValueError"
+            events.append(event(EventKind.ERROR, i * 60 + 30, error_type=error_type, **fields))
+    await apply(*events)
+
+
+async def test_stats_filter_by_project_agent_and_start_window(api, apply) -> None:
+    await seed_history(apply)
+
+    async def stats(query: str) -> dict:
+        response = await api.get(f"/api/stats?{query}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    everything = await stats("")
+    assert (everything["total_tasks"], everything["completed_tasks"]) == (10, 7)
+    alpha = await stats("project=alpha")
+    assert (alpha["total_projects"], alpha["total_tasks"], alpha["failed_tasks"]) == (1, 5, 1)
+    tester = await stats("agent=tester")
+    assert (tester["total_tasks"], tester["active_tasks"], tester["failed_tasks"]) == (4, 1, 2)
+    window = await stats("since=2026-01-01T10:02:00Z&until=2026-01-01T10:05:00Z")
+    assert (window["total_tasks"], window["average_duration"]) == (3, 40.0)
+    both = await stats("project=alpha&project=beta&agent=coder")
+    assert both["total_tasks"] == 6
+    assert (
+        await api.get("/api/stats?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z")
+    ).status_code == 422
+
+
+async def test_per_project_outcomes_errors_and_percentiles(api, apply) -> None:
+    await seed_history(apply)
+    projects = {p["project"]: p for p in (await api.get("/api/stats/projects")).json()}
+    assert sorted(projects) == ["alpha", "beta"]
+    assert (projects["alpha"]["completed_tasks"], projects["alpha"]["success_rate"]) == (3, 0.75)
+
+    outcomes = (await api.get("/api/stats/outcomes")).json()
+    assert outcomes["success_rate"] == 7 / 9
+    durations = outcomes["durations"]
+    assert durations["count"] == 7
+    assert (durations["p50"], durations["longest"], durations["average"]) == (40.0, 70.0, 40.0)
+    assert durations["p90"] == 64.0
+
+    errors = (await api.get("/api/stats/errors")).json()
+    assert [(e["error_type"], e["count"]) for e in errors] == [
+        ("TimeoutError", 1),
+        ("ValueError", 1),
+    ]
+    assert errors[0]["latest_message"] == "Ошибка выполнения"
+
+
+async def test_time_series_buckets_starts_and_outcomes(api, apply) -> None:
+    await seed_history(apply)
+    response = await api.get(
+        "/api/stats/timeseries?bucket=minute&since=2026-01-01T10:00:00Z&until=2026-01-01T10:12:00Z"
+    )
+    assert response.status_code == 200
+    points = response.json()["points"]
+    assert len(points) == 12
+    assert [p["started"] for p in points] == [1] * 10 + [0, 0]
+    assert [p["completed"] for p in points] == [1] * 7 + [0] * 5
+    assert [p["failed"] for p in points] == [0] * 7 + [1, 1, 0, 0, 0]
+    assert points[0]["start"] == "2026-01-01T10:00:00Z"
+    too_many = await api.get("/api/stats/timeseries?bucket=minute&since=2025-01-01T00:00:00Z")
+    assert too_many.status_code == 422
+
+
+async def test_a_limited_key_gets_only_its_projects_in_statistics(api, apply) -> None:
+    await seed_history(apply)
+    limited = {"X-Auth-Projects": "alpha"}
+    assert (await api.get("/api/stats", headers=limited)).json()["total_tasks"] == 5
+    projects = (await api.get("/api/stats/projects", headers=limited)).json()
+    assert [p["project"] for p in projects] == ["alpha"]
+    refused = await api.get("/api/stats?project=beta", headers=limited)
+    assert refused.status_code == 403

@@ -1,16 +1,32 @@
 import asyncio
+import json
 from typing import Any
 
-from tracker_realtime.hub import Hub, Subscriber
+import pytest
+
+from tracker_realtime.hub import Heartbeat, Hub, Subscriber
+from tracker_realtime.stream import EntryId, Relayed
 
 
 def subscriber(*projects: str, queue_size: int = 10) -> Subscriber:
     websocket: Any = object()  # never touched: these tests only queue
-    return Subscriber(websocket, projects, queue_size)
+    return Subscriber(websocket, projects, queue_size, send_timeout=1.0)
 
 
-def drain(queue: asyncio.Queue[str]) -> list[str]:
-    return [queue.get_nowait() for _ in range(queue.qsize())]
+def message(text: str, project: str = "a", milliseconds: int = 1) -> Relayed:
+    return Relayed(EntryId(milliseconds, 0), project, text)
+
+
+def drain(queue: asyncio.Queue[Any]) -> list[str]:
+    return [queue.get_nowait().text for _ in range(queue.qsize())]
+
+
+class RecordingWebSocket:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(text)
 
 
 def test_messages_reach_the_followers_of_their_project_and_the_followers_of_all() -> None:
@@ -18,8 +34,8 @@ def test_messages_reach_the_followers_of_their_project_and_the_followers_of_all(
     follows_a, follows_b, follows_all = subscriber("a"), subscriber("b"), subscriber()
     for s in (follows_a, follows_b, follows_all):
         hub.add(s)
-    hub.publish("a", "m1")
-    hub.publish("b", "m2")
+    hub.publish(message("m1", "a"))
+    hub.publish(message("m2", "b"))
     assert drain(follows_a.queue) == ["m1"]
     assert drain(follows_b.queue) == ["m2"]
     assert drain(follows_all.queue) == ["m1", "m2"]
@@ -29,9 +45,9 @@ def test_a_client_may_follow_several_projects() -> None:
     hub = Hub()
     both = subscriber("a", "b")
     hub.add(both)
-    hub.publish("a", "m1")
-    hub.publish("c", "m2")
-    hub.publish("b", "m3")
+    hub.publish(message("m1", "a"))
+    hub.publish(message("m2", "c"))
+    hub.publish(message("m3", "b"))
     assert drain(both.queue) == ["m1", "m3"]
 
 
@@ -42,7 +58,7 @@ def test_removed_clients_get_nothing_and_are_not_counted() -> None:
     hub.add(staying)
     assert hub.counts() == (2, {"a": 2, "b": 1})
     hub.remove(gone)
-    hub.publish("a", "m1")
+    hub.publish(message("m1", "a"))
     assert drain(gone.queue) == []
     assert hub.counts() == (1, {"a": 1, "b": 1})
 
@@ -60,7 +76,7 @@ def test_a_client_that_falls_behind_is_marked_without_blocking_others() -> None:
     hub.add(slow)
     hub.add(fast)
     for i in range(3):
-        hub.publish("a", f"m{i}")
+        hub.publish(message(f"m{i}", "a"))
     assert slow.overflowed.is_set()
     assert not fast.overflowed.is_set()
     assert drain(fast.queue) == ["m0", "m1", "m2"]
@@ -73,3 +89,69 @@ def test_changes_are_announced() -> None:
     hub.add(client)
     hub.remove(client)
     assert len(changes) == 2
+
+
+async def test_events_at_or_before_the_position_are_not_sent_again() -> None:
+    websocket = RecordingWebSocket()
+    client = Subscriber(websocket, (), 10, send_timeout=1.0)  # type: ignore[arg-type]
+    client.position = EntryId(5, 0)
+    for milliseconds in (4, 5, 6, 6, 7):
+        client.offer(message(f"m{milliseconds}", milliseconds=milliseconds))
+    sending = asyncio.create_task(client.send_forever())
+    await asyncio.sleep(0.05)
+    sending.cancel()
+    assert websocket.sent == ["m6", "m7"]
+    assert client.position == EntryId(7, 0)
+
+
+async def test_a_heartbeat_tells_the_position_when_it_is_sent() -> None:
+    websocket = RecordingWebSocket()
+    client = Subscriber(websocket, ("a",), 10, send_timeout=1.0)  # type: ignore[arg-type]
+    client.offer(Heartbeat(covers=None))
+    client.offer(message("m1", milliseconds=3))
+    client.offer(Heartbeat(covers=None))
+    client.offer(Heartbeat(covers=EntryId(9, 0)))  # newer events were of other projects
+    sending = asyncio.create_task(client.send_forever())
+    await asyncio.sleep(0.05)
+    sending.cancel()
+    first, event, second, third = websocket.sent
+    assert json.loads(first)["data"] == {"last_id": None}
+    assert event == "m1"
+    assert json.loads(second)["data"] == {"last_id": "3-0"}
+    assert json.loads(third)["data"] == {"last_id": "9-0"}
+    assert json.loads(third)["type"] == "heartbeat"
+
+
+def test_the_hub_knows_the_newest_entry_published() -> None:
+    hub = Hub()
+    assert hub.newest is None
+    hub.publish(message("m1", "a", milliseconds=4))
+    hub.publish(message("m2", "nobody-follows", milliseconds=5))
+    assert hub.newest == EntryId(5, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1732530000000-7", EntryId(1732530000000, 7)),
+        ("12", EntryId(12, 0)),
+        ("0-0", EntryId(0, 0)),
+    ],
+)
+def test_entry_ids_are_read_as_redis_writes_them(text: str, expected: EntryId) -> None:
+    assert EntryId.parse(text) == expected
+    assert EntryId.parse(text.encode()) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "abc", "1-", "-1", "1-2-3", "1.5", " 1", "١٢", "$", "18446744073709551616"]
+)
+def test_anything_else_is_not_an_entry_id(text: str) -> None:
+    with pytest.raises(ValueError, match="not a stream entry id"):
+        EntryId.parse(text)
+
+
+def test_entry_ids_order_as_in_the_stream() -> None:
+    assert EntryId(1, 10) > EntryId(1, 9)
+    assert EntryId(2, 0) > EntryId(1, 99)
+    assert str(EntryId(1732530000000, 1)) == "1732530000000-1"

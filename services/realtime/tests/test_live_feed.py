@@ -1,45 +1,17 @@
 """The realtime service in process, reading a real Redis stream, with real WebSocket sessions."""
 
-from collections.abc import Iterator
-
-import pytest
-from faststream.redis import RedisBroker
+from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
 from tests.factories import event
 from tests.waiting import eventually
-from tracker_contracts import EventKind
+from tracker_contracts import EventKind, TaskStaleData, TaskStaleMessage, notices_channel
 from tracker_localstack.ports import free_port
 from tracker_localstack.redis import EmbeddedRedis
 from tracker_realtime.app import create_app
-from tracker_realtime.settings import RealtimeSettings
 
 
-@pytest.fixture
-def settings(redis_url: str, events_stream: str) -> RealtimeSettings:
-    return RealtimeSettings(
-        redis_url=redis_url, events_stream=events_stream, connection_report_seconds=0.2
-    )
-
-
-@pytest.fixture
-def realtime(settings: RealtimeSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
-        eventually(lambda: client.get("/feed-check").status_code == 200)
-        yield client
-
-
-def publish(client: TestClient, settings: RealtimeSettings, *events: object) -> None:
-    async def send() -> None:
-        async with RedisBroker(str(settings.redis_url)) as broker:
-            for item in events:
-                await broker.publish(item, stream=settings.events_stream)
-
-    assert client.portal is not None
-    client.portal.call(send)
-
-
-def test_a_client_gets_its_project_in_the_seed_format_and_nothing_else(realtime, settings):
+def test_a_client_gets_its_project_in_the_seed_format_and_nothing_else(realtime, settings, publish):
     with realtime.websocket_connect("/webhook/ws?project=mine") as websocket:
         eventually(lambda: realtime.get("/api/websocket/stats").json()["total_connections"] == 1)
         publish(
@@ -87,7 +59,7 @@ def test_a_client_gets_its_project_in_the_seed_format_and_nothing_else(realtime,
     }
 
 
-def test_a_client_without_project_gets_every_project(realtime, settings):
+def test_a_client_without_project_gets_every_project(realtime, settings, publish):
     with realtime.websocket_connect("/webhook/ws") as websocket:
         eventually(lambda: realtime.get("/api/websocket/stats").json()["total_connections"] == 1)
         publish(
@@ -121,7 +93,7 @@ def test_connection_stats_follow_connects_and_disconnects(realtime):
     eventually(lambda: stats() == {"total_connections": 0, "project_connections": {}})
 
 
-def test_started_without_redis_it_waits_and_then_relays(settings, tmp_path) -> None:
+def test_started_without_redis_it_waits_and_then_relays(settings, publish, tmp_path) -> None:
     redis = EmbeddedRedis(tmp_path / "redis", free_port())
     settings = settings.model_copy(update={"redis_url": redis.url})
     with TestClient(create_app(settings)) as client:
@@ -135,3 +107,36 @@ def test_started_without_redis_it_waits_and_then_relays(settings, tmp_path) -> N
                 assert websocket.receive_json()["data"]["project"] == "late"
         finally:
             redis.stop()
+
+
+def test_a_stale_notice_reaches_the_followers_of_its_project(realtime, settings) -> None:
+    notice = TaskStaleMessage(
+        data=TaskStaleData(
+            task_id="t1",
+            title="Quiet work",
+            project="mine",
+            agent="a",
+            progress=40,
+            last_event_at="2026-01-01T10:00:00Z",
+        )
+    )
+
+    async def announce() -> None:
+        async with Redis.from_url(str(settings.redis_url)) as redis:
+            await redis.publish(notices_channel(settings.events_stream), notice.model_dump_json())
+
+    with realtime.websocket_connect("/webhook/ws?project=mine") as mine:
+        eventually(lambda: realtime.get("/api/websocket/stats").json()["total_connections"] == 1)
+        assert realtime.portal is not None
+        realtime.portal.call(announce)
+        message = mine.receive_json()
+    assert message["type"] == "task_stale"
+    assert message["data"] == {
+        "task_id": "t1",
+        "title": "Quiet work",
+        "project": "mine",
+        "agent": "a",
+        "status": "stale",
+        "progress": 40,
+        "last_event_at": "2026-01-01T10:00:00Z",
+    }

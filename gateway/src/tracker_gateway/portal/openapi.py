@@ -75,10 +75,14 @@ WEBSOCKET_PATH: dict[str, Any] = {
         "description": (
             "Open a WebSocket to `ws://<host>:8000/webhook/ws?api_key=<key>&project=<name>`. "
             "`project` may repeat to follow several projects; without it every project's events "
-            "arrive. Each message is JSON: `{type, data, timestamp, event_id}` with `type` one "
-            "of `task_started`, `task_status`, `task_finished`, `task_error`. Send the text "
-            "`ping` to get `pong`; the server also sends WebSocket pings. A client that falls "
-            "behind is closed with code 1013 and should reconnect."
+            "arrive. Each task message is JSON `{type, data, timestamp, event_id, id}` with "
+            "`type` one of `task_started`, `task_status`, `task_finished`, `task_error`; `id` "
+            "is the stream position. Resume after a disconnect with `since=<id>` (or the "
+            "`Last-Event-ID` header): missed events are replayed, then `replay_complete`, or "
+            "`resync_required` when they are no longer all kept. `task_stale` announces a task "
+            "that fell silent; `heartbeat` arrives every 15 s with a resumable `last_id`. Send "
+            "the text `ping` to get `pong`. Close codes: 1008 for a malformed `since`, 1013 "
+            "for a client that fell behind (reconnect with `since`)."
         ),
         "operationId": "live_feed",
         "parameters": [
@@ -90,6 +94,13 @@ WEBSOCKET_PATH: dict[str, Any] = {
                 "schema": {"type": "array", "items": {"type": "string"}},
                 "style": "form",
                 "explode": True,
+            },
+            {
+                "name": "since",
+                "in": "query",
+                "required": False,
+                "description": "Resume after this stream position (an `id` seen before).",
+                "schema": {"type": "string", "pattern": "^[0-9]+(-[0-9]+)?$"},
             },
         ],
         "responses": {

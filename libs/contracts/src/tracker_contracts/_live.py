@@ -1,10 +1,11 @@
 """Messages the realtime service sends to WebSocket clients."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ._envelope import AnyTaskEvent, ErrorEvent, FinishEvent, StartEvent, StatusEvent
 from ._webhooks import TaskStatus
@@ -47,7 +48,8 @@ class TaskErrorData(_TaskData):
 
 
 class LiveMessage(BaseModel):
-    """`{"type", "data", "timestamp"}` as the public API documents, plus the event's id."""
+    """`{"type", "data", "timestamp"}` as the public API documents, plus the event's id and
+    `id`, the stream entry id of the event: the position a client resumes from."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -55,10 +57,11 @@ class LiveMessage(BaseModel):
     data: TaskStartedData | TaskStatusData | TaskFinishedData | TaskErrorData
     timestamp: datetime
     event_id: UUID
+    id: str
 
 
-def live_message(event: AnyTaskEvent) -> LiveMessage:
-    """The WebSocket message announcing `event`."""
+def live_message(event: AnyTaskEvent, entry_id: str) -> LiveMessage:
+    """The WebSocket message announcing `event`, read from stream entry `entry_id`."""
     payload = event.payload
     at = event.occurred_at
     ref = {
@@ -93,4 +96,69 @@ def live_message(event: AnyTaskEvent) -> LiveMessage:
                 error_type=error.error_type,
                 error_message=error.error_message,
             )
-    return LiveMessage(type=kind, data=data, timestamp=at, event_id=event.event_id)
+    return LiveMessage(type=kind, data=data, timestamp=at, event_id=event.event_id, id=entry_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ResyncReason(StrEnum):
+    HISTORY_TRIMMED = "history_trimmed"
+    """Events after the client's position are no longer kept."""
+    TOO_FAR_BEHIND = "too_far_behind"
+    """More events were missed than the server replays."""
+
+
+class ResyncRequiredData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    reason: ResyncReason
+    oldest_available: str | None
+    """The oldest entry id still kept; null when none is."""
+
+
+class ResyncRequiredMessage(BaseModel):
+    """The missed events cannot be replayed: reload the state, the feed goes on from now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["resync_required"] = "resync_required"
+    data: ResyncRequiredData
+    timestamp: datetime = Field(default_factory=_now)
+
+
+class ReplayCompleteData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    replayed: int
+    last_id: str | None
+    """The id of the last replayed event; null when none was missed."""
+
+
+class ReplayCompleteMessage(BaseModel):
+    """Every missed event was sent; live events follow."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["replay_complete"] = "replay_complete"
+    data: ReplayCompleteData
+    timestamp: datetime = Field(default_factory=_now)
+
+
+class HeartbeatData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    last_id: str | None
+    """The client's position, to resume from: it has every event it follows up to this
+    entry id (the newest one relayed, or the one it resumed from); null when none yet."""
+
+
+class HeartbeatMessage(BaseModel):
+    """Sent at a fixed interval, so a quiet connection can be told from a dead one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["heartbeat"] = "heartbeat"
+    data: HeartbeatData
+    timestamp: datetime = Field(default_factory=_now)

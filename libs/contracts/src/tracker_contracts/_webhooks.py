@@ -29,13 +29,15 @@ class TaskStatus(StrEnum):
     PAUSED = "paused"
     COMPLETED = "completed"
     FAILED = "failed"
+    STALE = "stale"
+    """Active, but silent for longer than its project allows; any newer event revives it."""
 
     @property
     def is_terminal(self) -> bool:
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
 
 
-ACTIVE_STATUSES = frozenset(s for s in TaskStatus if not s.is_terminal)
+ACTIVE_STATUSES = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED})
 
 
 def _has_no_control_characters(value: str) -> str:

@@ -8,11 +8,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
-from .api import agents, dead_letters, health, projects, stats
+from .api import agents, dead_letters, health, housekeeping, projects, stats, tasks
 from .consumer import EventConsumer
 from .db import create_engine, create_sessionmaker
 from .errors import AgentNotFound, ProjectNotFound, TaskNotFound
 from .settings import QuerySettings, get_settings
+from .sweeps import Sweeper, announcer
 
 
 def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -> FastAPI:
@@ -25,14 +26,20 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
         redis = Redis.from_url(str(settings.redis_url), socket_timeout=5.0)
         app.state.sessionmaker = create_sessionmaker(engine)
         consumer = EventConsumer(settings, app.state.sessionmaker, redis)
-        app.state.consumer = consumer
-        consuming = asyncio.create_task(consumer.run()) if consume else None
+        app.state.consumer, app.state.settings = consumer, settings
+        sweeper = Sweeper(settings, app.state.sessionmaker, announcer(redis, settings))
+        stop = asyncio.Event()
+        background = (
+            [asyncio.create_task(consumer.run()), asyncio.create_task(sweeper.run_until(stop))]
+            if consume
+            else []
+        )
         try:
             yield
         finally:
+            stop.set()
             await consumer.stop()
-            if consuming is not None:
-                await consuming
+            await asyncio.gather(*background)
             await redis.aclose()
             await engine.dispose()
 
@@ -42,7 +49,7 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
         version="0.1.0",
         lifespan=lifespan,
     )
-    for module in (projects, agents, stats, dead_letters, health):
+    for module in (projects, housekeeping, agents, stats, dead_letters, health, tasks):
         app.include_router(module.router)
 
     @app.exception_handler(ProjectNotFound)

@@ -10,12 +10,15 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    case,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -44,6 +47,24 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    archived_at: Mapped[datetime | None] = mapped_column(
+        Timestamp, doc="Set while the project is hidden from the project list."
+    )
+
+
+class ProjectSettings(Base):
+    """Per-project choices; a missing row or a null value means the service default."""
+
+    __tablename__ = "project_settings"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    stale_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    event_retention_days: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, server_default=func.now(), onupdate=func.now()
+    )
 
 
 class Agent(Base):
@@ -63,6 +84,34 @@ class Task(Base):
         UniqueConstraint("project_id", "task_id"),
         Index("ix_tasks_project_started", "project_id", "started_at", "id"),
         Index("ix_tasks_status", "status"),
+        # The task lists' orders (migration 0002). The duration key is the lists' expression, laid
+        # out as PostgreSQL prints it back so that autogenerate finds it unchanged.
+        Index("ix_tasks_project_updated", "project_id", "updated_at", "id"),
+        Index(
+            "ix_tasks_project_duration",
+            "project_id",
+            text(
+                "(\nCASE\n    WHEN finished_at IS NULL THEN -1\n"
+                "    ELSE coalesce(duration_seconds, "
+                "greatest(EXTRACT(epoch FROM finished_at - started_at), 0))\nEND)"
+            ),
+            "id",
+        ),
+        Index("ix_tasks_agent_started", "agent_id", "started_at", "id"),
+        Index("ix_tasks_started", "started_at", "id"),
+        Index("ix_tasks_updated", "updated_at", "id"),
+        # Finding silent tasks reads only active ones (migration 0003).
+        Index(
+            "ix_tasks_active_updated",
+            "updated_at",
+            postgresql_where=text("status IN ('pending', 'running', 'paused')"),
+        ),
+        Index(
+            "ix_tasks_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -104,14 +153,20 @@ class Task(Base):
     @classmethod
     def _duration_expression(cls) -> ColumnElement[float | None]:
         measured = func.extract("epoch", cls.finished_at - cls.started_at)
-        return func.coalesce(cls.duration_seconds, func.greatest(measured, 0.0))
+        return case(
+            (cls.finished_at.is_(None), None),
+            else_=func.coalesce(cls.duration_seconds, func.greatest(measured, 0.0)),
+        )
 
 
 class EventRecord(Base):
     """One accepted event, kept as the task's history; its event id makes applying idempotent."""
 
     __tablename__ = "task_events"
-    __table_args__ = (Index("ix_task_events_task_occurred", "task_pk", "occurred_at", "id"),)
+    __table_args__ = (
+        Index("ix_task_events_task_occurred", "task_pk", "occurred_at", "id"),
+        Index("ix_task_events_received", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(UUID, unique=True)

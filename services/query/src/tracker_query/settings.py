@@ -37,6 +37,17 @@ class QuerySettings(BaseSettings):
         "live clients; older applied entries are trimmed.",
     )
     maintenance_interval_seconds: float = Field(default=2.0, gt=0)
+    stale_after_seconds: int = Field(
+        default=1800,
+        ge=10,
+        description="An active task without news this long becomes stale (projects may differ).",
+    )
+    event_retention_days: int | None = Field(
+        default=None, ge=1, description="Prune history events older than this; keep all if unset."
+    )
+    sweep_interval_seconds: float = Field(
+        default=30, gt=0, description="How often stale tasks are marked and history is pruned."
+    )
     claim_idle_ms: int = Field(
         default=30_000,
         ge=1000,

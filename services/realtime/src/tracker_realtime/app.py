@@ -31,7 +31,7 @@ def create_app(settings: RealtimeSettings | None = None) -> FastAPI:
         hub = Hub(on_change=registry.changed.set)
         feed = LiveFeed(settings, hub, redis)
         app.state.settings, app.state.hub, app.state.registry = settings, hub, registry
-        app.state.feed = feed
+        app.state.feed, app.state.redis = feed, redis
         stop = asyncio.Event()
         starting = asyncio.create_task(feed.run_until(stop))
         reporting = asyncio.create_task(

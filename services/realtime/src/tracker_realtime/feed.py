@@ -3,15 +3,18 @@
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tracker_contracts import TaskEvent, live_message
+from tracker_contracts import TaskStaleMessage, notices_channel
 
-from .hub import Hub
+from .hub import Hub, Notice
 from .settings import RealtimeSettings
+from .stream import EntryId, Relayed, event_in
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +48,15 @@ def create_feed(settings: RealtimeSettings, hub: Hub, after_id: str) -> RedisBro
             last_id=after_id,
         )
     )
-    async def relay(events: list[TaskEvent]) -> None:
-        for event in events:
-            hub.publish(event.payload.project, live_message(event).model_dump_json())
+    async def relay(bodies: list[Any], message: RedisBatchStreamMessage) -> None:
+        for raw_id, body in zip(message.raw_message["message_ids"], bodies, strict=True):
+            entry_id = EntryId.parse(raw_id)
+            if (event := event_in(body, entry_id)) is not None:
+                hub.publish(Relayed.of(entry_id, event))
+
+    @broker.subscriber(channel=notices_channel(settings.events_stream))
+    async def relay_notice(notice: TaskStaleMessage) -> None:
+        hub.announce(Notice(notice.data.project, notice.model_dump_json()))
 
     return broker
 
@@ -81,4 +90,8 @@ class LiveFeed:
 
     async def stop(self) -> None:
         if self.broker is not None:
-            await self.broker.stop()
+            try:
+                await self.broker.stop()
+            except (RedisError, OSError, ExceptionGroup) as error:
+                # Unsubscribing needs Redis; without it there is nothing left to release.
+                logger.warning("feed stopped without Redis: %s", error)

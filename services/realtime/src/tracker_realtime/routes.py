@@ -1,21 +1,32 @@
 import asyncio
 import contextlib
+import logging
 from collections import Counter
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from .connections import ConnectionRegistry
 from .feed import LiveFeed
 from .hub import Hub, Subscriber
+from .replay import catch_up
 from .settings import RealtimeSettings
+from .stream import EntryId
 
+logger = logging.getLogger(__name__)
 router = APIRouter()
 
-SLOW_CLIENT = 1013  # "try again later": the client fell behind and was dropped
+POLICY_VIOLATION = 1008  # the request itself is wrong; retrying it as is will not help
+TRY_AGAIN_LATER = 1013  # the client should reconnect
+TOO_SLOW = "client too slow; reconnect"
+HISTORY_UNAVAILABLE = "event history unavailable; reconnect"
+BAD_SINCE = "since must be a stream entry id such as 1732530000000-0"
 
 
 class WebSocketStats(BaseModel):
@@ -40,26 +51,62 @@ async def live_feed(
     project: Annotated[
         list[str], Query(description="Follow these projects; all when absent.")
     ] = [],  # noqa: B006
+    since: Annotated[
+        str | None,
+        Query(description="Resume after this stream entry id: missed events come first."),
+    ] = None,
+    last_event_id: Annotated[
+        str | None, Header(alias="Last-Event-ID", description="`since`, when that is absent.")
+    ] = None,
 ) -> None:
     """Live task events of the chosen projects (every project when none is given)."""
     hub: Hub = websocket.app.state.hub
     settings: RealtimeSettings = websocket.app.state.settings
+    # Accepted first, so that a refusal reaches the client as a close code and reason.
     await websocket.accept()
-    subscriber = Subscriber(websocket, project, settings.client_queue_size)
-    hub.add(subscriber)
-    sending = asyncio.create_task(subscriber.send_forever(settings.client_send_timeout_seconds))
-    receiving = asyncio.create_task(_until_client_leaves(websocket))
-    overflowing = asyncio.create_task(subscriber.overflowed.wait())
+    resume_from = since if since is not None else last_event_id
     try:
-        await asyncio.wait({sending, receiving, overflowing}, return_when=asyncio.FIRST_COMPLETED)
+        position = None if resume_from is None else EntryId.parse(resume_from)
+    except ValueError:
+        await websocket.close(code=POLICY_VIOLATION, reason=BAD_SINCE)
+        return
+    subscriber = Subscriber(
+        websocket, project, settings.client_queue_size, settings.client_send_timeout_seconds
+    )
+    hub.add(subscriber)  # before reading what was missed, so that nothing falls in between
+    try:
+        close_reason = await _first_to_end(
+            _serve(subscriber, position, websocket.app.state.redis, settings),
+            _until_client_leaves(websocket),
+            _until_overflowed(subscriber),
+            subscriber.beat_forever(settings.heartbeat_seconds, hub),
+        )
     finally:
         hub.remove(subscriber)
-        client_left = receiving.done()
-        for task in (sending, receiving, overflowing):
-            task.cancel()
-        if not client_left:
-            with contextlib.suppress(Exception):
-                await websocket.close(code=SLOW_CLIENT, reason="client too slow; reconnect")
+    if close_reason is not None:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=TRY_AGAIN_LATER, reason=close_reason)
+
+
+async def _serve(
+    subscriber: Subscriber, since: EntryId | None, redis: Redis, settings: RealtimeSettings
+) -> str | None:
+    """Send what the client missed since `since`, then live events; returns why the client
+    must go, None if it left."""
+    try:
+        if since is not None:
+            try:
+                await catch_up(
+                    subscriber, since, redis, settings.events_stream, settings.replay_max_events
+                )
+            except (RedisError, OSError) as error:
+                logger.warning("could not read missed events: %s", error)
+                return HISTORY_UNAVAILABLE
+        await subscriber.send_forever()
+    except TimeoutError:
+        return TOO_SLOW
+    except WebSocketDisconnect:
+        return None
 
 
 async def _until_client_leaves(websocket: WebSocket) -> None:
@@ -68,6 +115,22 @@ async def _until_client_leaves(websocket: WebSocket) -> None:
         async for text in websocket.iter_text():
             if text == "ping":
                 await websocket.send_text("pong")
+
+
+async def _until_overflowed(subscriber: Subscriber) -> str:
+    await subscriber.overflowed.wait()
+    return TOO_SLOW
+
+
+async def _first_to_end(*work: Coroutine[Any, Any, str | None]) -> str | None:
+    """Run `work` together until one ends, and return what it returned."""
+    tasks = [asyncio.create_task(coroutine) for coroutine in work]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+    return done.pop().result()
 
 
 @router.get(

@@ -27,6 +27,14 @@ class RealtimeSettings(BaseSettings):
     client_send_timeout_seconds: float = Field(
         default=10.0, gt=0, description="A client that takes longer to accept a message is dropped."
     )
+    replay_max_events: int = Field(
+        default=10_000,
+        ge=0,
+        description="A resuming client that missed more events is told to reload instead.",
+    )
+    heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="How often each client gets a heartbeat message."
+    )
     connection_report_seconds: float = Field(
         default=5.0, gt=0, description="How often this replica refreshes its counts in Redis."
     )

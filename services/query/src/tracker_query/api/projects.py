@@ -1,14 +1,15 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from tracker_contracts import TaskStatus
 
 from ..errors import ProjectNotFound, TaskNotFound
 from ..repositories.projects import find_project_id, list_projects
-from ..repositories.tasks import TaskRow, find_task, list_project_tasks, task_history
+from ..repositories.tasks import TaskRow, find_task, task_history
 from .access import AllowedProjects
 from .deps import Session
+from .filters import PAGE_HEADERS, TaskListQuery, task_page
 from .schemas import EventOut, ProjectOut, TaskDetailOut, TaskOut
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
@@ -16,11 +17,15 @@ router = APIRouter(prefix="/api/projects", tags=["projects"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project with that name."}}
 
 
-@router.get("", summary="All projects", response_model=list[ProjectOut])
-async def get_projects(session: Session, allowed: AllowedProjects) -> list[ProjectOut]:
+@router.get("", summary="All projects, by name", response_model=list[ProjectOut])
+async def get_projects(
+    session: Session,
+    allowed: AllowedProjects,
+    include_archived: Annotated[bool, Query(description="Also list archived projects.")] = False,
+) -> list[ProjectOut]:
     return [
         ProjectOut.model_validate(p)
-        for p in await list_projects(session)
+        for p in await list_projects(session, include_archived)
         if allowed is None or p.name in allowed
     ]
 
@@ -29,21 +34,19 @@ async def get_projects(session: Session, allowed: AllowedProjects) -> list[Proje
     "/{project_name}/tasks",
     summary="A project's tasks, most recently started first",
     response_model=list[TaskOut],
-    responses=_NOT_FOUND,
+    responses={**_NOT_FOUND, **PAGE_HEADERS},
 )
 async def get_project_tasks(
     project_name: str,
     session: Session,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    status: Annotated[
-        list[TaskStatus] | None, Query(description="Keep only these statuses; repeatable.")
-    ] = None,
+    query: Annotated[TaskListQuery, Query()],
+    response: Response,
 ) -> list[TaskOut]:
+    """Filtered and sorted; page with `cursor` (from `X-Next-Cursor`) or `offset`."""
     project_id = await find_project_id(session, project_name)
     if project_id is None:
         raise ProjectNotFound(project_name)
-    rows = await list_project_tasks(session, project_id, status or [], limit, offset)
+    rows = await task_page(session, query.where(project_id=project_id), query, response)
     return [_task_out(row) for row in rows]
 
 

@@ -1,22 +1,196 @@
-from fastapi import APIRouter
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
 
-from ..repositories.projects import count_projects
-from ..repositories.tasks import count_tasks
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from tracker_contracts import Name, Timestamp
+
+from ..repositories import stats
 from .access import AllowedProjects
 from .deps import Session
 from .schemas import StatsOut
 
-router = APIRouter(prefix="/api", tags=["statistics"])
+router = APIRouter(prefix="/api/stats", tags=["statistics"])
+
+MAX_BUCKETS = 1000
 
 
-@router.get("/stats", summary="Totals over all projects", response_model=StatsOut)
-async def get_stats(session: Session, allowed: AllowedProjects) -> StatsOut:
-    tasks = await count_tasks(session, allowed)
+def _scope(
+    allowed: AllowedProjects,
+    project: Annotated[list[Name], Query(description="Only these projects; repeatable.")] = [],  # noqa: B006
+    agent: Annotated[Name | None, Query(description="Only this agent's tasks.")] = None,
+    since: Annotated[Timestamp | None, Query(description="Tasks started at or after.")] = None,
+    until: Annotated[Timestamp | None, Query(description="Tasks started before.")] = None,
+) -> stats.Scope:
+    if since is not None and until is not None and since >= until:
+        raise HTTPException(
+            422, [{"type": "value_error", "loc": ["query", "until"], "msg": "must be after since"}]
+        )
+    projects = frozenset(project) or None
+    if allowed is not None:
+        if projects is not None and not projects <= allowed:
+            raise HTTPException(403, "This API key may not read some of these projects.")
+        projects = projects or allowed
+    return stats.Scope(projects, agent, since, until)
+
+
+Scope = Annotated[stats.Scope, Depends(_scope)]
+
+
+@router.get("", summary="Totals, optionally for some projects, an agent or a time window")
+async def get_stats(session: Session, scope: Scope) -> StatsOut:
+    totals = await stats.totals(session, scope)
     return StatsOut(
-        total_projects=await count_projects(session, allowed),
-        total_tasks=tasks.total,
-        active_tasks=tasks.active,
-        completed_tasks=tasks.completed,
-        failed_tasks=tasks.failed,
-        average_duration=tasks.average_duration,
+        total_projects=totals.projects,
+        total_tasks=totals.tasks,
+        active_tasks=totals.active,
+        completed_tasks=totals.completed,
+        failed_tasks=totals.failed,
+        average_duration=totals.average_duration,
     )
+
+
+class ProjectStatsOut(StatsOut):
+    project: str
+    stale_tasks: int = Field(description="Active tasks that fell silent for too long.")
+    success_rate: float | None = Field(description="Completed among finished tasks, 0-1.")
+
+
+@router.get("/projects", summary="Totals per project")
+async def get_project_stats(session: Session, scope: Scope) -> list[ProjectStatsOut]:
+    return [
+        ProjectStatsOut(
+            project=name,
+            total_projects=1,
+            total_tasks=t.tasks,
+            active_tasks=t.active,
+            completed_tasks=t.completed,
+            failed_tasks=t.failed,
+            stale_tasks=t.stale,
+            average_duration=t.average_duration,
+            success_rate=t.success_rate,
+        )
+        for name, t in (await stats.totals_by_project(session, scope)).items()
+    ]
+
+
+class DurationsOut(BaseModel):
+    count: int = Field(description="Completed tasks measured.")
+    average: float | None
+    p50: float | None
+    p90: float | None
+    p99: float | None
+    longest: float | None
+
+
+class OutcomesOut(BaseModel):
+    completed_tasks: int
+    failed_tasks: int
+    success_rate: float | None = Field(description="Completed among finished tasks, 0-1.")
+    durations: DurationsOut = Field(description="Seconds taken by completed tasks.")
+
+
+@router.get("/outcomes", summary="Success rate and duration percentiles")
+async def get_outcomes(session: Session, scope: Scope) -> OutcomesOut:
+    totals = await stats.totals(session, scope)
+    durations = await stats.completed_durations(session, scope)
+    return OutcomesOut(
+        completed_tasks=totals.completed,
+        failed_tasks=totals.failed,
+        success_rate=totals.success_rate,
+        durations=DurationsOut(**vars(durations)),
+    )
+
+
+class ErrorTypeOut(BaseModel):
+    error_type: str
+    count: int
+    last_seen: datetime | None
+    latest_message: str | None
+
+
+@router.get("/errors", summary="Error types of failed tasks, most frequent first")
+async def get_error_types(
+    session: Session, scope: Scope, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> list[ErrorTypeOut]:
+    return [ErrorTypeOut(**vars(e)) for e in await stats.ranked_error_types(session, scope, limit)]
+
+
+class BucketUnit(StrEnum):
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+
+    @property
+    def length(self) -> timedelta:
+        return {"minute": timedelta(minutes=1), "hour": timedelta(hours=1)}.get(
+            self, timedelta(days=1)
+        )
+
+
+class PointOut(BaseModel):
+    start: datetime
+    started: int
+    completed: int
+    failed: int
+
+
+class TimeSeriesOut(BaseModel):
+    bucket: BucketUnit
+    since: datetime
+    until: datetime
+    points: list[PointOut] = Field(description="One per bucket, oldest first, zeros included.")
+
+
+@router.get(
+    "/timeseries",
+    summary="Tasks started, completed and failed per minute, hour or day",
+    description="Starts count in the bucket they started in, outcomes in the bucket they ended "
+    "in. Without `since`, the window is the last 60 buckets.",
+)
+async def get_time_series(
+    session: Session, scope: Scope, bucket: BucketUnit = BucketUnit.HOUR
+) -> TimeSeriesOut:
+    until = scope.until or datetime.now(UTC)
+    try:
+        since = _floor(scope.since or until - 60 * bucket.length, bucket)
+    except OverflowError:
+        since = datetime.min.replace(tzinfo=UTC)
+    if (until - since) / bucket.length > MAX_BUCKETS or since >= until:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "type": "value_error",
+                    "loc": ["query", "since"],
+                    "msg": f"at most {MAX_BUCKETS} buckets",
+                }
+            ],
+        )
+    window = stats.Scope(scope.projects, scope.agent, since, until)
+    found = {b.start: b for b in await stats.time_series(session, window, bucket)}
+    points = []
+    start = since
+    while start < until:
+        b = found.get(start)
+        points.append(
+            PointOut(
+                start=start,
+                started=b.started if b else 0,
+                completed=b.completed if b else 0,
+                failed=b.failed if b else 0,
+            )
+        )
+        start += bucket.length
+    return TimeSeriesOut(bucket=bucket, since=since, until=until, points=points)
+
+
+def _floor(moment: datetime, unit: BucketUnit) -> datetime:
+    moment = moment.astimezone(UTC)
+    if unit is BucketUnit.DAY:
+        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit is BucketUnit.HOUR:
+        return moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(second=0, microsecond=0)

@@ -1,14 +1,17 @@
 from collections.abc import Collection, Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Project
 
 
-async def list_projects(session: AsyncSession) -> Sequence[Project]:
-    return (await session.scalars(select(Project).order_by(Project.name))).all()
+async def list_projects(session: AsyncSession, include_archived: bool) -> Sequence[Project]:
+    query = select(Project).order_by(Project.name)
+    if not include_archived:
+        query = query.where(Project.archived_at.is_(None))
+    return (await session.scalars(query)).all()
 
 
 async def find_project_id(session: AsyncSession, name: str) -> int | None:
@@ -31,3 +34,16 @@ async def touch_projects(session: AsyncSession, names: Iterable[str]) -> dict[st
         index_elements=[Project.name], set_={"updated_at": func.now()}
     ).returning(Project.name, Project.id)
     return {name: id_ for name, id_ in await session.execute(statement)}
+
+
+async def set_archived(session: AsyncSession, project_id: int, archived: bool) -> None:
+    await session.execute(
+        update(Project)
+        .where(Project.id == project_id)
+        .values(archived_at=func.now() if archived else None)
+    )
+
+
+async def delete_project(session: AsyncSession, project_id: int) -> None:
+    """Delete a project with its settings, tasks and their history (cascading)."""
+    await session.execute(delete(Project).where(Project.id == project_id))

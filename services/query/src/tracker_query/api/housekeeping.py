@@ -1,0 +1,117 @@
+"""Project settings and housekeeping: stale time, history retention, archive, delete."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from ..errors import ProjectNotFound
+from ..repositories.projects import delete_project, find_project_id, set_archived
+from ..repositories.settings import SettingsValues, read_settings, write_settings
+from ..settings import QuerySettings
+from .deps import Session
+
+router = APIRouter(prefix="/api/projects", tags=["project settings"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project with that name."}}
+
+
+def require_admin(request: Request) -> None:
+    """Changes need the admin scope (the gateway checks it too; this guards direct calls)."""
+    scope = request.headers.get("x-auth-key-scope")
+    if scope is not None and scope != "admin":
+        raise HTTPException(403, "Changing a project needs a key with the admin scope.")
+
+
+Admin = Annotated[None, Depends(require_admin)]
+
+
+class ProjectSettingsIn(BaseModel):
+    stale_after_seconds: int | None = Field(
+        default=None,
+        ge=10,
+        le=30 * 24 * 3600,
+        description="An active task without news this long becomes stale; null: the default.",
+    )
+    event_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="History events older than this are pruned; null: the default.",
+    )
+
+
+class ProjectSettingsOut(ProjectSettingsIn):
+    effective_stale_after_seconds: int
+    effective_event_retention_days: int | None = Field(description="null: history is kept forever.")
+
+
+async def _project_id(session: Session, project_name: str) -> int:
+    project_id = await find_project_id(session, project_name)
+    if project_id is None:
+        raise ProjectNotFound(project_name)
+    return project_id
+
+
+def _settings_out(values: SettingsValues, defaults: QuerySettings) -> ProjectSettingsOut:
+    return ProjectSettingsOut(
+        stale_after_seconds=values.stale_after_seconds,
+        event_retention_days=values.event_retention_days,
+        effective_stale_after_seconds=values.stale_after_seconds or defaults.stale_after_seconds,
+        effective_event_retention_days=values.event_retention_days or defaults.event_retention_days,
+    )
+
+
+@router.get("/{project_name}/settings", summary="A project's settings", responses=_NOT_FOUND)
+async def get_settings(project_name: str, session: Session, request: Request) -> ProjectSettingsOut:
+    values = await read_settings(session, await _project_id(session, project_name))
+    return _settings_out(values, request.app.state.settings)
+
+
+@router.put(
+    "/{project_name}/settings", summary="Change a project's settings (admin)", responses=_NOT_FOUND
+)
+async def put_settings(
+    project_name: str, changes: ProjectSettingsIn, session: Session, request: Request, _: Admin
+) -> ProjectSettingsOut:
+    values = SettingsValues(changes.stale_after_seconds, changes.event_retention_days)
+    async with session.begin():
+        await write_settings(session, await _project_id(session, project_name), values)
+    return _settings_out(values, request.app.state.settings)
+
+
+@router.post(
+    "/{project_name}/archive",
+    status_code=204,
+    summary="Hide a project from the project list (admin); its data stays",
+    responses=_NOT_FOUND,
+)
+async def archive(project_name: str, session: Session, _: Admin) -> Response:
+    async with session.begin():
+        await set_archived(session, await _project_id(session, project_name), archived=True)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{project_name}/unarchive",
+    status_code=204,
+    summary="Show an archived project again (admin)",
+    responses=_NOT_FOUND,
+)
+async def unarchive(project_name: str, session: Session, _: Admin) -> Response:
+    async with session.begin():
+        await set_archived(session, await _project_id(session, project_name), archived=False)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{project_name}",
+    status_code=204,
+    summary="Delete a project with all its tasks and history (admin)",
+    description="Events arriving for it later create it afresh.",
+    responses=_NOT_FOUND,
+)
+async def delete(project_name: str, session: Session, _: Admin) -> Response:
+    async with session.begin():
+        await delete_project(session, await _project_id(session, project_name))
+    return Response(status_code=204)

@@ -1,0 +1,42 @@
+from collections.abc import Collection
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from .access import AllowedProjects
+from .deps import Session
+from .filters import PAGE_HEADERS, TaskSearchQuery, task_page
+from .projects import _task_out
+from .schemas import TaskOut
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+
+
+@router.get(
+    "",
+    summary="Tasks across projects, most recently started first",
+    response_model=list[TaskOut],
+    responses={
+        **PAGE_HEADERS,
+        403: {"description": "The API key is limited to projects other than one named."},
+    },
+)
+async def search_tasks(
+    session: Session,
+    allowed: AllowedProjects,
+    query: Annotated[TaskSearchQuery, Query()],
+    response: Response,
+) -> list[TaskOut]:
+    """Filtered and paged like a project's tasks; `project` narrows to some projects."""
+    projects = _searched_projects(query.project, allowed)
+    rows = await task_page(session, query.where(projects=projects), query, response)
+    return [_task_out(row) for row in rows]
+
+
+def _searched_projects(named: list[str], allowed: frozenset[str] | None) -> Collection[str] | None:
+    """The projects to search: those named, else all the key may see (None: every project)."""
+    if allowed is None:
+        return named or None
+    if outside := [name for name in named if name not in allowed]:
+        raise HTTPException(403, f"This API key may not access the project {outside[0]!r}.")
+    return named or allowed

@@ -1,0 +1,186 @@
+"""Statistics over tasks, within a scope of projects, an agent and a time window.
+
+A task is in the window when it started in [since, until). Every aggregate here reads the tasks
+table through its indexes on status, start time and project.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Select, Text, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tracker_contracts import ACTIVE_STATUSES, TaskStatus
+
+from ..models import Agent, Project, Task
+
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+
+_ACTIVE = [str(s) for s in ACTIVE_STATUSES]
+_COMPLETED = Task.status == TaskStatus.COMPLETED
+_FAILED = Task.status == TaskStatus.FAILED
+
+
+@dataclass(frozen=True)
+class Scope:
+    projects: Collection[str] | None = None
+    agent: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _within(query: SelectT, scope: Scope) -> SelectT:
+    """Keep only the tasks in `scope`."""
+    if scope.projects is not None:
+        query = query.where(
+            Task.project_id.in_(select(Project.id).where(Project.name.in_(list(scope.projects))))
+        )
+    if scope.agent is not None:
+        query = query.where(Task.agent_id.in_(select(Agent.id).where(Agent.name == scope.agent)))
+    if scope.since is not None:
+        query = query.where(Task.started_at >= scope.since)
+    if scope.until is not None:
+        query = query.where(Task.started_at < scope.until)
+    return query
+
+
+@dataclass(frozen=True)
+class Totals:
+    projects: int
+    tasks: int
+    active: int
+    completed: int
+    failed: int
+    stale: int
+    average_duration: float | None
+
+    @property
+    def success_rate(self) -> float | None:
+        finished = self.completed + self.failed
+        return self.completed / finished if finished else None
+
+
+def _totals_columns() -> tuple[Any, ...]:
+    return (
+        func.count(func.distinct(Task.project_id)),
+        func.count(),
+        func.count().filter(Task.status.in_(_ACTIVE)),
+        func.count().filter(_COMPLETED),
+        func.count().filter(_FAILED),
+        func.count().filter(Task.status == TaskStatus.STALE),
+        func.avg(Task.duration).filter(_COMPLETED),
+    )
+
+
+def _totals(row: Any) -> Totals:
+    projects, tasks, active, completed, failed, stale, average = row
+    return Totals(
+        projects,
+        tasks,
+        active,
+        completed,
+        failed,
+        stale,
+        None if average is None else float(average),
+    )
+
+
+async def totals(session: AsyncSession, scope: Scope) -> Totals:
+    row = (await session.execute(_within(select(*_totals_columns()), scope))).one()
+    return _totals(row)
+
+
+async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, Totals]:
+    query = (
+        select(Project.name, *_totals_columns())
+        .join(Project, Project.id == Task.project_id)
+        .group_by(Project.name)
+        .order_by(Project.name)
+    )
+    return {name: _totals(rest) for name, *rest in await session.execute(_within(query, scope))}
+
+
+@dataclass(frozen=True)
+class Durations:
+    count: int
+    average: float | None
+    p50: float | None
+    p90: float | None
+    p99: float | None
+    longest: float | None
+
+
+async def completed_durations(session: AsyncSession, scope: Scope) -> Durations:
+    """Percentiles of how long completed tasks took."""
+    percentiles = (
+        func.percentile_cont(0.5).within_group(Task.duration),
+        *(func.percentile_cont(p).within_group(Task.duration) for p in (0.9, 0.99)),
+    )
+    query = select(func.count(), func.avg(Task.duration), *percentiles, func.max(Task.duration))
+    row = (await session.execute(_within(query.where(_COMPLETED), scope))).one()
+    count, *values = row
+    return Durations(count, *(None if v is None else float(v) for v in values))
+
+
+@dataclass(frozen=True)
+class ErrorType:
+    error_type: str
+    count: int
+    last_seen: datetime | None
+    latest_message: str | None
+
+
+async def ranked_error_types(session: AsyncSession, scope: Scope, limit: int) -> list[ErrorType]:
+    """Error types of failed tasks, most frequent first."""
+    newest_first = aggregate_order_by(Task.error_message, Task.finished_at.desc())
+    latest = cast(
+        ColumnElement[list[str]], func.array_agg(newest_first, type_=ARRAY(Text)).self_group()
+    )
+    query = (
+        select(Task.error_type, func.count(), func.max(Task.finished_at), latest[1])
+        .where(_FAILED)
+        .group_by(Task.error_type)
+        .order_by(func.count().desc(), Task.error_type)
+        .limit(limit)
+    )
+    return [
+        ErrorType(error_type or "", count, last_seen, message)
+        for error_type, count, last_seen, message in await session.execute(_within(query, scope))
+    ]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: datetime
+    started: int
+    completed: int
+    failed: int
+
+
+async def time_series(session: AsyncSession, scope: Scope, unit: str) -> list[Bucket]:
+    """Tasks started, and tasks that completed or failed, per `unit` (minute, hour or day).
+
+    Starts count by their start time, outcomes by their end time, both within the window."""
+    started_in = func.date_trunc(unit, Task.started_at, "UTC")
+    ended_in = func.date_trunc(unit, Task.finished_at, "UTC")
+    starts = _within(select(started_in, func.count()).group_by(started_in), scope)
+    outcome_scope = Scope(scope.projects, scope.agent)
+    ends = _within(
+        select(ended_in, func.count().filter(_COMPLETED), func.count().filter(_FAILED))
+        .where(Task.finished_at.is_not(None))
+        .group_by(ended_in),
+        outcome_scope,
+    )
+    if scope.since is not None:
+        ends = ends.where(Task.finished_at >= scope.since)
+    if scope.until is not None:
+        ends = ends.where(Task.finished_at < scope.until)
+    counts: dict[datetime, list[int]] = {}
+    for start, count in await session.execute(starts):
+        counts.setdefault(start, [0, 0, 0])[0] = count
+    for start, completed, failed in await session.execute(ends):
+        counts.setdefault(start, [0, 0, 0])[1:] = [completed, failed]
+    return [Bucket(start, *counts[start]) for start in sorted(counts)]
