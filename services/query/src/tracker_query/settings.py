@@ -46,7 +46,7 @@ class QuerySettings(BaseSettings):
         default=None, ge=1, description="Prune history events older than this; keep all if unset."
     )
     sweep_interval_seconds: float = Field(
-        default=30, gt=0, description="How often stale tasks are marked and history is pruned."
+        default=10, gt=0, description="How often stale tasks are marked and history is pruned."
     )
     claim_idle_ms: int = Field(
         default=30_000,

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from ..consumer import EventConsumer
 from .access import require_unrestricted
@@ -18,6 +18,24 @@ class DeadLetterOut(BaseModel):
 
 
 class DeadLettersOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "total": 1,
+                    "entries": [
+                        {
+                            "entry_id": "1732530000000-0",
+                            "reason": "not a valid event: ...",
+                            "failed_at": "2024-01-01T10:00:00Z",
+                            "event": {"kind": "start", "payload": "..."},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     total: int
     entries: list[DeadLetterOut]
 

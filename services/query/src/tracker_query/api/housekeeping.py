@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ProjectNotFound
 from ..repositories.projects import delete_project, find_project_id, set_archived
@@ -27,6 +27,10 @@ Admin = Annotated[None, Depends(require_admin)]
 
 
 class ProjectSettingsIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"stale_after_seconds": 900, "event_retention_days": 30}]}
+    )
+
     stale_after_seconds: int | None = Field(
         default=None,
         ge=10,
@@ -42,6 +46,19 @@ class ProjectSettingsIn(BaseModel):
 
 
 class ProjectSettingsOut(ProjectSettingsIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "stale_after_seconds": 900,
+                    "event_retention_days": None,
+                    "effective_stale_after_seconds": 900,
+                    "effective_event_retention_days": None,
+                }
+            ]
+        }
+    )
+
     effective_stale_after_seconds: int
     effective_event_retention_days: int | None = Field(description="null: history is kept forever.")
 

@@ -2,15 +2,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from tracker_contracts import TaskStatus
-
 from ..errors import ProjectNotFound, TaskNotFound
 from ..repositories.projects import find_project_id, list_projects
-from ..repositories.tasks import TaskRow, find_task, task_history
+from ..repositories.tasks import find_task, task_history
 from .access import AllowedProjects
 from .deps import Session
 from .filters import PAGE_HEADERS, TaskListQuery, task_page
 from .schemas import EventOut, ProjectOut, TaskDetailOut, TaskOut
+from .views import task_out
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 
@@ -47,7 +46,7 @@ async def get_project_tasks(
     if project_id is None:
         raise ProjectNotFound(project_name)
     rows = await task_page(session, query.where(project_id=project_id), query, response)
-    return [_task_out(row) for row in rows]
+    return [task_out(row) for row in rows]
 
 
 @router.get(
@@ -68,27 +67,5 @@ async def get_task(project_name: str, task_id: str, session: Session) -> TaskDet
         for e in await task_history(session, row.task.id)
     ]
     return TaskDetailOut(
-        **_task_out(row).model_dump(), stack_trace=row.task.stack_trace, events=events
-    )
-
-
-def _task_out(row: TaskRow) -> TaskOut:
-    task = row.task
-    return TaskOut(
-        id=task.id,
-        task_id=task.task_id,
-        title=task.title,
-        status=TaskStatus(task.status),
-        progress=task.progress,
-        started_at=task.started_at,
-        project=row.project,
-        agent=row.agent,
-        message=task.message,
-        result=task.result,
-        error_type=task.error_type,
-        error_message=task.error_message,
-        metadata=task.details,
-        finished_at=task.finished_at,
-        duration_seconds=task.duration,
-        updated_at=task.updated_at,
+        **task_out(row).model_dump(), stack_trace=row.task.stack_trace, events=events
     )

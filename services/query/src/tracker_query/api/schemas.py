@@ -101,6 +101,29 @@ class StatsOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "5f0c2a4e-2b1d-4a8e-9d1f-2c7a1e5b6c70",
+                    "kind": "status",
+                    "agent": "claude-3-5",
+                    "occurred_at": "2024-01-01T10:15:00Z",
+                    "received_at": "2024-01-01T10:15:00Z",
+                    "payload": {
+                        "project": "my-project",
+                        "task": "Build feature",
+                        "task_id": "task-123",
+                        "agent": "claude-3-5",
+                        "status": "running",
+                        "progress": 75,
+                        "message": "Processing data",
+                    },
+                }
+            ]
+        }
+    )
+
     event_id: UUID
     kind: EventKind
     agent: str

@@ -3,7 +3,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tracker_contracts import Name, Timestamp
 
@@ -53,6 +53,24 @@ async def get_stats(session: Session, scope: Scope) -> StatsOut:
 
 
 class ProjectStatsOut(StatsOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "project": "my-project",
+                    "total_projects": 1,
+                    "total_tasks": 42,
+                    "active_tasks": 3,
+                    "completed_tasks": 35,
+                    "failed_tasks": 4,
+                    "stale_tasks": 0,
+                    "average_duration": 2450.5,
+                    "success_rate": 0.897,
+                }
+            ]
+        }
+    )
+
     project: str
     stale_tasks: int = Field(description="Active tasks that fell silent for too long.")
     success_rate: float | None = Field(description="Completed among finished tasks, 0-1.")
@@ -86,6 +104,26 @@ class DurationsOut(BaseModel):
 
 
 class OutcomesOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "completed_tasks": 35,
+                    "failed_tasks": 4,
+                    "success_rate": 0.897,
+                    "durations": {
+                        "count": 35,
+                        "average": 2450.5,
+                        "p50": 1800.0,
+                        "p90": 5400.0,
+                        "p99": 9000.0,
+                        "longest": 9600.0,
+                    },
+                }
+            ]
+        }
+    )
+
     completed_tasks: int
     failed_tasks: int
     success_rate: float | None = Field(description="Completed among finished tasks, 0-1.")
@@ -105,6 +143,19 @@ async def get_outcomes(session: Session, scope: Scope) -> OutcomesOut:
 
 
 class ErrorTypeOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error_type": "RuntimeError",
+                    "count": 3,
+                    "last_seen": "2024-01-01T10:30:00Z",
+                    "latest_message": "Execution failed",
+                }
+            ]
+        }
+    )
+
     error_type: str
     count: int
     last_seen: datetime | None
@@ -138,6 +189,32 @@ class PointOut(BaseModel):
 
 
 class TimeSeriesOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "bucket": "hour",
+                    "since": "2024-01-01T08:00:00Z",
+                    "until": "2024-01-01T10:00:00Z",
+                    "points": [
+                        {
+                            "start": "2024-01-01T08:00:00Z",
+                            "started": 4,
+                            "completed": 3,
+                            "failed": 0,
+                        },
+                        {
+                            "start": "2024-01-01T09:00:00Z",
+                            "started": 2,
+                            "completed": 2,
+                            "failed": 1,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     bucket: BucketUnit
     since: datetime
     until: datetime

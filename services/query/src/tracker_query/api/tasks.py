@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from .access import AllowedProjects
 from .deps import Session
 from .filters import PAGE_HEADERS, TaskSearchQuery, task_page
-from .projects import _task_out
 from .schemas import TaskOut
+from .views import task_out
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
@@ -30,7 +30,7 @@ async def search_tasks(
     """Filtered and paged like a project's tasks; `project` narrows to some projects."""
     projects = _searched_projects(query.project, allowed)
     rows = await task_page(session, query.where(projects=projects), query, response)
-    return [_task_out(row) for row in rows]
+    return [task_out(row) for row in rows]
 
 
 def _searched_projects(named: list[str], allowed: frozenset[str] | None) -> Collection[str] | None:

@@ -1,4 +1,4 @@
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,14 +16,6 @@ async def list_projects(session: AsyncSession, include_archived: bool) -> Sequen
 
 async def find_project_id(session: AsyncSession, name: str) -> int | None:
     return await session.scalar(select(Project.id).where(Project.name == name))
-
-
-async def count_projects(session: AsyncSession, names: Collection[str] | None = None) -> int:
-    """How many projects there are (among `names`, when given)."""
-    query = select(func.count()).select_from(Project)
-    if names is not None:
-        query = query.where(Project.name.in_(list(names)))
-    return await session.scalar(query) or 0
 
 
 async def touch_projects(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:

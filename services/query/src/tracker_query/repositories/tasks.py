@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tracker_contracts import ACTIVE_STATUSES, TaskStatus
+from tracker_contracts import TaskStatus
 
 from ..models import Agent, EventRecord, Project, Task
 
@@ -200,31 +200,3 @@ async def list_tasks(
 async def count_matching_tasks(session: AsyncSession, where: TaskFilter) -> int:
     query = select(func.count()).select_from(Task).where(*_conditions(where))
     return await session.scalar(query) or 0
-
-
-@dataclass(frozen=True)
-class TaskCounts:
-    total: int
-    active: int
-    completed: int
-    failed: int
-    average_duration: float | None
-
-
-async def count_tasks(session: AsyncSession, projects: Collection[str] | None = None) -> TaskCounts:
-    """Tasks by outcome (in the named projects, when given)."""
-    completed = Task.status == TaskStatus.COMPLETED
-    query = select(
-        func.count(),
-        func.count().filter(Task.status.in_([str(s) for s in ACTIVE_STATUSES])),
-        func.count().filter(completed),
-        func.count().filter(Task.status == TaskStatus.FAILED),
-        func.avg(Task.duration).filter(completed),
-    ).select_from(Task)
-    if projects is not None:
-        query = query.join(Project, Project.id == Task.project_id).where(
-            Project.name.in_(list(projects))
-        )
-    row = (await session.execute(query)).one()
-    total, active, done, failed, average = row
-    return TaskCounts(total, active, done, failed, None if average is None else float(average))
