@@ -65,7 +65,6 @@ class Totals:
 
 def _totals_columns() -> tuple[Any, ...]:
     return (
-        func.count(func.distinct(Task.project_id)),
         func.count(),
         func.count().filter(Task.status.in_(_ACTIVE)),
         func.count().filter(_COMPLETED),
@@ -75,8 +74,8 @@ def _totals_columns() -> tuple[Any, ...]:
     )
 
 
-def _totals(row: Any) -> Totals:
-    projects, tasks, active, completed, failed, stale, average = row
+def _totals(projects: int, row: Any) -> Totals:
+    tasks, active, completed, failed, stale, average = row
     return Totals(
         projects,
         tasks,
@@ -90,7 +89,13 @@ def _totals(row: Any) -> Totals:
 
 async def totals(session: AsyncSession, scope: Scope) -> Totals:
     row = (await session.execute(_within(select(*_totals_columns()), scope))).one()
-    return _totals(row)
+    return _totals(await _projects_with_tasks(session, scope), row)
+
+
+async def _projects_with_tasks(session: AsyncSession, scope: Scope) -> int:
+    """Projects having a task in scope: one index probe per project, not a pass over tasks."""
+    has_task = _within(select(Task.id).where(Task.project_id == Project.id), scope).exists()
+    return await session.scalar(select(func.count()).select_from(Project).where(has_task)) or 0
 
 
 async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, Totals]:
@@ -100,7 +105,7 @@ async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, To
         .group_by(Project.name)
         .order_by(Project.name)
     )
-    return {name: _totals(rest) for name, *rest in await session.execute(_within(query, scope))}
+    return {name: _totals(1, rest) for name, *rest in await session.execute(_within(query, scope))}
 
 
 @dataclass(frozen=True)
