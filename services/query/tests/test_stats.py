@@ -168,3 +168,27 @@ async def test_a_limited_key_gets_only_its_projects_in_statistics(api, apply) ->
     assert [p["project"] for p in projects] == ["alpha"]
     refused = await api.get("/api/stats?project=beta", headers=limited)
     assert refused.status_code == 403
+
+
+async def test_kept_totals_equal_a_recount_of_the_tasks(api, apply) -> None:
+    """Totals without a time window come from counters a trigger keeps; a window recounts
+    the tasks themselves. Whatever happened to the tasks, both must agree."""
+    await seed_history(apply)
+    await apply(
+        event(EventKind.FINISH, 900, project="alpha", task_id="late", duration_seconds=None),
+        event(
+            EventKind.START, 901, project="alpha", task_id="late", timestamp="2026-01-01T09:50:00Z"
+        ),
+        event(EventKind.ERROR, 902, project="beta", task_id="flip"),
+        event(EventKind.FINISH, 903, project="beta", task_id="flip", agent="tester"),
+        event(EventKind.STATUS, 904, project="beta", task_id="t9", agent="coder", progress=5),
+    )
+    everything = "since=2000-01-01T00:00:00Z"
+    for scope in ("", "project=alpha", "agent=tester", "agent=coder&project=beta"):
+        kept = (await api.get(f"/api/stats?{scope}")).json()
+        recounted = (await api.get(f"/api/stats?{scope}&{everything}")).json()
+        assert kept == recounted, scope
+        by_project = (await api.get(f"/api/stats/projects?{scope}")).json()
+        assert by_project == (await api.get(f"/api/stats/projects?{scope}&{everything}")).json()
+    late = (await api.get("/api/projects/alpha/tasks/late")).json()
+    assert late["duration_seconds"] == 25 * 60  # from the late start (09:50) to the end (10:15)

@@ -159,6 +159,22 @@ class Task(Base):
         )
 
 
+class TaskTotals(Base):
+    """Tasks per project, agent and status, kept by a database trigger on `tasks`
+    (migration 0004): statistics read these few rows instead of every task."""
+
+    __tablename__ = "task_totals"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tasks: Mapped[int] = mapped_column(BigInteger)
+    duration_sum: Mapped[float] = mapped_column(Float, doc="Seconds, over completed tasks.")
+    durations: Mapped[int] = mapped_column(BigInteger, doc="Completed tasks in duration_sum.")
+
+
 class EventRecord(Base):
     """One accepted event, kept as the task's history; its event id makes applying idempotent."""
 

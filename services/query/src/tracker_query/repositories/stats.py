@@ -1,7 +1,8 @@
 """Statistics over tasks, within a scope of projects, an agent and a time window.
 
-A task is in the window when it started in [since, until). Every aggregate here reads the tasks
-table through its indexes on status, start time and project.
+A task is in the window when it started in [since, until). Totals without a time window come
+from `task_totals`, kept by a database trigger as tasks change (a few rows per project, agent and
+status); the rest read the tasks table through its indexes on start time and project.
 """
 
 from collections.abc import Collection
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracker_contracts import ACTIVE_STATUSES, TaskStatus
 
-from ..models import Agent, Project, Task
+from ..models import Agent, Project, Task, TaskTotals
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -77,17 +78,61 @@ def _totals_columns() -> tuple[Any, ...]:
 def _totals(projects: int, row: Any) -> Totals:
     tasks, active, completed, failed, stale, average = row
     return Totals(
-        projects,
-        tasks,
-        active,
-        completed,
-        failed,
-        stale,
+        int(projects),
+        int(tasks),
+        int(active),
+        int(completed),
+        int(failed),
+        int(stale),
         None if average is None else float(average),
     )
 
 
+def _kept_totals_columns() -> tuple[Any, ...]:
+    """The same numbers as `_totals_columns`, summed from the kept totals."""
+    kept = TaskTotals
+
+    def tasks_where(condition: Any) -> Any:
+        return func.coalesce(func.sum(kept.tasks).filter(condition), 0)
+
+    completed = kept.status == TaskStatus.COMPLETED
+    return (
+        func.coalesce(func.sum(kept.tasks), 0),
+        tasks_where(kept.status.in_(_ACTIVE)),
+        tasks_where(completed),
+        tasks_where(kept.status == TaskStatus.FAILED),
+        tasks_where(kept.status == TaskStatus.STALE),
+        func.sum(kept.duration_sum).filter(completed)
+        / func.nullif(func.sum(kept.durations).filter(completed), 0),
+    )
+
+
+def _within_kept(query: SelectT, scope: Scope) -> SelectT:
+    """Keep only the totals in `scope`, which has no time window."""
+    query = query.where(TaskTotals.tasks > 0)
+    if scope.projects is not None:
+        query = query.where(
+            TaskTotals.project_id.in_(
+                select(Project.id).where(Project.name.in_(list(scope.projects)))
+            )
+        )
+    if scope.agent is not None:
+        query = query.where(
+            TaskTotals.agent_id.in_(select(Agent.id).where(Agent.name == scope.agent))
+        )
+    return query
+
+
+def _timeless(scope: Scope) -> bool:
+    return scope.since is None and scope.until is None
+
+
 async def totals(session: AsyncSession, scope: Scope) -> Totals:
+    """Totals in scope: from the kept totals, or from the tasks of a time window."""
+    if _timeless(scope):
+        query = select(func.count(func.distinct(TaskTotals.project_id)), *_kept_totals_columns())
+        projects, *kept = (await session.execute(_within_kept(query, scope))).one()
+        return _totals(projects, kept)
     row = (await session.execute(_within(select(*_totals_columns()), scope))).one()
     return _totals(await _projects_with_tasks(session, scope), row)
 
@@ -99,13 +144,23 @@ async def _projects_with_tasks(session: AsyncSession, scope: Scope) -> int:
 
 
 async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, Totals]:
-    query = (
-        select(Project.name, *_totals_columns())
-        .join(Project, Project.id == Task.project_id)
-        .group_by(Project.name)
-        .order_by(Project.name)
-    )
-    return {name: _totals(1, rest) for name, *rest in await session.execute(_within(query, scope))}
+    if _timeless(scope):
+        kept = (
+            select(Project.name, *_kept_totals_columns())
+            .join(Project, Project.id == TaskTotals.project_id)
+            .group_by(Project.name)
+            .order_by(Project.name)
+        )
+        rows = await session.execute(_within_kept(kept, scope))
+    else:
+        counted = (
+            select(Project.name, *_totals_columns())
+            .join(Project, Project.id == Task.project_id)
+            .group_by(Project.name)
+            .order_by(Project.name)
+        )
+        rows = await session.execute(_within(counted, scope))
+    return {name: _totals(1, rest) for name, *rest in rows}
 
 
 @dataclass(frozen=True)
