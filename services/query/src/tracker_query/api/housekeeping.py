@@ -104,9 +104,7 @@ async def put_settings(
     responses=_NOT_FOUND,
 )
 async def archive(project_name: str, session: Session, _: Admin) -> Response:
-    async with session.begin():
-        await set_archived(session, await _project_id(session, project_name), archived=True)
-    return Response(status_code=204)
+    return await _mark_archived(session, project_name, archived=True)
 
 
 @router.post(
@@ -116,8 +114,12 @@ async def archive(project_name: str, session: Session, _: Admin) -> Response:
     responses=_NOT_FOUND,
 )
 async def unarchive(project_name: str, session: Session, _: Admin) -> Response:
+    return await _mark_archived(session, project_name, archived=False)
+
+
+async def _mark_archived(session: Session, project_name: str, *, archived: bool) -> Response:
     async with session.begin():
-        await set_archived(session, await _project_id(session, project_name), archived=False)
+        await set_archived(session, await _project_id(session, project_name), archived=archived)
     return Response(status_code=204)
 
 
