@@ -10,10 +10,16 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint format clean
+# The dashboard (web/): Node.js and npm from the machine, dependencies exactly as locked.
+NPM ?= npm
+WEB_DEPS := web/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
+	$(wildcard web/index.html web/*.config.ts web/tsconfig*.json)
+
+.PHONY: help install run test lint format clean web web-test web-browser bench bench-tools
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -22,11 +28,33 @@ $(UV):
 install: $(UV) ## Install uv and the workspace (.venv) exactly as locked
 	$(UV) sync --frozen
 
-run: install ## Run the whole system here (embedded PostgreSQL and Redis unless configured)
+run: install web ## Run the whole system here (embedded PostgreSQL and Redis unless configured)
 	$(UV) run --frozen --no-sync tracker-local run
 
-test: lint ## Lint, type-check and run every test (unit, integration, end to end)
+test: lint web-test web-browser bench-tools ## Lint, type-check and run every test (unit, integration, end to end)
 	$(UV) run --frozen --no-sync pytest
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && $(NPM) run build
+	@touch $@
+
+web: web/dist/index.html ## Build the dashboard (web/dist) when its sources changed
+
+web-test: web ## The dashboard's format check (Prettier) and unit tests (Vitest)
+	cd web && $(NPM) run lint && $(NPM) test
+
+web-browser: ## Install Debian's chromium for the browser test, when missing
+	bin/ensure-apt-package $${CHROMIUM:-/usr/bin/chromium} chromium "The browser test"
+
+bench-tools: ## Install hey, the HTTP load generator of the benchmarks, when missing
+	bin/ensure-apt-package hey hey "The benchmarks"
+
+bench: install bench-tools ## Measure the whole pipeline here (~25 min); writes docs/benchmarks.md
+	$(UV) run --frozen --no-sync python -m bench --output docs/benchmarks.md
 
 lint: install ## ruff (lint + format check) and mypy over the workspace
 	$(UV) run --frozen --no-sync ruff check .
@@ -37,5 +65,5 @@ format: install ## Format and auto-fix the code
 	$(UV) run --frozen --no-sync ruff format .
 	$(UV) run --frozen --no-sync ruff check --fix .
 
-clean: ## Remove the virtualenv, tools and local data (.data)
-	rm -rf .venv $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove the virtualenv, tools, local data (.data) and the dashboard's build
+	rm -rf .venv $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.processes import Service
 from tracker_localstack.__main__ import REPLICA_PORT_STEP
 from tracker_localstack.databases import drop_database, ensure_database
 from tracker_localstack.ports import free_port
+from tracker_localstack.processes import Service
 
 
 @pytest.fixture
@@ -68,7 +68,9 @@ def stack(
     database = f"tracker_stack_{uuid.uuid4().hex[:12]}"
     scopes = {"agent": "ingest", "dashboard": "read", "operator": "admin"}
     keys = {name: secrets.token_urlsafe(24) for name in scopes}
-    ports = {name: free_port() for name in ("GATEWAY", "INGEST", "QUERY", "KEYCHECK", "PORTAL")}
+    ports = {
+        name: free_port() for name in ("GATEWAY", "INGEST", "QUERY", "KEYCHECK", "PORTAL", "WEB")
+    }
     ports["REALTIME"] = _port_with_a_free_neighbour(REPLICA_PORT_STEP)
     stream = f"test:{uuid.uuid4().hex}:events"
     env = {

@@ -56,9 +56,9 @@ APP_COMMANDS = {
     "migrate": ("services/query/Dockerfile", ["python", "-m", "tracker_query.migrate"]),
 }  # fmt: skip
 # Services Traefik routes to (names used as `<name>@docker` in routes.yml) and their ports.
-ROUTED_PORTS = {"ingest": 8001, "query": 8002, "realtime": 8003, "portal": 8005}
+ROUTED_PORTS = {"ingest": 8001, "query": 8002, "realtime": 8003, "portal": 8005, "web": 8080}
 SCALED = ("ingest", "realtime")
-EXPECTED_SERVICES = {"traefik", "postgres", "redis", *APP_COMMANDS}
+EXPECTED_SERVICES = {"traefik", "postgres", "redis", "web", *APP_COMMANDS}
 
 
 # --- Compose's variable interpolation (the subset of its rules this file may use) -----------
@@ -365,6 +365,28 @@ def test_dockerfiles_build_a_lean_pinned_non_root_image(dockerfile: str, members
     )
 
 
+def test_web_image_builds_the_dashboard_and_serves_it_unprivileged(services) -> None:
+    build = services["web"]["build"]
+    assert (build["context"], build["dockerfile"]) == (".", "web/Dockerfile")
+    instructions = dockerfile_instructions(ROOT / "web" / "Dockerfile")
+    for image in base_images(instructions):
+        tag = image.partition(":")[2]
+        assert re.fullmatch(r"v?\d+(\.\d+)+[\w.-]*", tag), f"unpinned base image {image}"
+    runs = " ".join(text for keyword, text in instructions if keyword == "RUN")
+    assert "npm ci" in runs
+    assert "npm run build" in runs
+    runtime = final_stage(instructions)
+    assert base_images(instructions)[-1].startswith("nginxinc/nginx-unprivileged:")
+    assert "--from=build /web/dist /usr/share/nginx/html" in [
+        text for keyword, text in runtime if keyword == "COPY"
+    ]
+    users = [text for keyword, text in runtime if keyword == "USER"]
+    assert users, "the runtime stage runs as root"
+    assert users[-1].split(":")[0] not in ("root", "0"), users
+    assert any(keyword == "HEALTHCHECK" and "8080/health" in text for keyword, text in runtime)
+    assert "listen 8080;" in (ROOT / "web" / "nginx.conf").read_text()
+
+
 def test_traefik_image_is_pinned_to_at_least_3_7_2(services) -> None:
     match = re.fullmatch(r"traefik:v(\d+)\.(\d+)\.(\d+)", services["traefik"]["image"])
     assert match, services["traefik"]["image"]
@@ -406,8 +428,9 @@ def test_routed_services_declare_their_load_balancer_port(services, name: str, p
     assert labels.get("traefik.enable") == "true"
     assert labels.get(f"traefik.http.services.{name}.loadbalancer.server.port") == str(port)
     assert [label for label in labels if label.startswith("traefik.http.routers.")] == []
-    argv = as_argv(service["command"]) if "command" in service else APP_COMMANDS[name][1]
-    assert argv[argv.index("--port") + 1] == str(port)
+    if name in APP_COMMANDS:
+        argv = as_argv(service["command"]) if "command" in service else APP_COMMANDS[name][1]
+        assert argv[argv.index("--port") + 1] == str(port)
     # Traefik routes only to healthy containers, so each needs a healthcheck on its own port.
     assert f"127.0.0.1:{port}/" in " ".join(service["healthcheck"]["test"])
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import Service
 from tracker_localstack.databases import ensure_database
 from tracker_localstack.ports import free_port
 from tracker_localstack.postgres import EmbeddedPostgres
+from tracker_localstack.processes import Service
 from tracker_localstack.redis import EmbeddedRedis
 from tracker_query.migrate import upgrade_to_head
 

@@ -2,59 +2,14 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from faststream.redis import RedisBroker, StreamSub
-from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
 from tests.factories import SEED_BODIES, body
-from tests.waiting import eventually_async
-from tracker_contracts import EventKind, StartWebhook, TaskEvent
-from tracker_ingest.app import create_app
+from tests.streams import stream_events
+from tracker_contracts import EventKind, StartWebhook
 from tracker_ingest.idempotency import Record, claim_for
-from tracker_ingest.settings import IngestSettings
-from tracker_localstack.ports import free_port
-
-
-async def serve(settings: IngestSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://ingest"
-        ) as client,
-    ):
-        yield client
-
-
-@pytest.fixture
-async def ingest(redis_url: str, events_stream: str) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in serve(IngestSettings(redis_url=redis_url, events_stream=events_stream)):
-        yield client
-
-
-@pytest.fixture
-async def ingest_without_redis(events_stream: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IngestSettings(
-        redis_url=f"redis://127.0.0.1:{free_port()}/0", events_stream=events_stream
-    )
-    async for client in serve(settings):
-        yield client
-
-
-async def stream_events(redis_url: str, stream: str) -> list[object]:
-    """Decode every entry of the stream the way a FastStream consumer would."""
-    events = TypeAdapter(TaskEvent)
-    async with RedisBroker(redis_url) as broker:
-        subscriber = broker.subscriber(stream=StreamSub(stream, last_id="0"))
-        await subscriber.start()
-        decoded = []
-        while message := await subscriber.get_one(timeout=0.2):
-            decoded.append(events.validate_python(await message.decode()))
-        return decoded
 
 
 @pytest.mark.parametrize("kind", list(EventKind))
@@ -115,26 +70,18 @@ async def test_redis_check_tells_the_truth(ingest, ingest_without_redis) -> None
     assert (await ingest_without_redis.get("/health")).status_code == 200
 
 
-async def test_a_full_stream_sheds_load_and_trims_nothing(redis_url, events_stream) -> None:
-    settings = IngestSettings(
-        redis_url=redis_url,
-        events_stream=events_stream,
-        stream_max_length=5,
-        stream_length_refresh_seconds=0.05,
-    )
-    async for client in serve(settings):
+async def test_a_full_stream_sheds_load_and_trims_nothing(
+    serve_ingest, redis_url, events_stream
+) -> None:
+    async with serve_ingest(stream_max_length=5) as client:
         for _ in range(5):
             response = await client.post("/webhook/start", json=SEED_BODIES[EventKind.START])
             assert response.status_code == 202
-
-        async def refused() -> httpx.Response | None:
-            answer = await client.post("/webhook/start", json=SEED_BODIES[EventKind.START])
-            return answer if answer.status_code == 503 else None
-
-        response = await eventually_async(refused)
+        response = await client.post("/webhook/start", json=SEED_BODIES[EventKind.START])
+        assert response.status_code == 503
         assert int(response.headers["retry-after"]) >= 1
     async with Redis.from_url(redis_url) as redis:
-        assert 5 <= await redis.xlen(events_stream) <= 7
+        assert await redis.xlen(events_stream) == 5
 
 
 async def test_a_retry_with_the_same_event_id_is_answered_once(ingest, redis_url, events_stream):

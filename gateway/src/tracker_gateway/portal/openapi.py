@@ -16,6 +16,7 @@ API_KEY_SCHEMES = {
 }
 PROTECTED_PREFIXES = ("/webhook/", "/api/")
 BODY_LIMITED_PREFIX = "/webhook/"  # Traefik's `webhook-body-limit` (dynamic/routes.yml)
+BODY_LIMITS = {"/webhook/batch": "10 MiB"}  # `webhook-batch-body-limit`; other webhooks 1 MiB
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 SERVICE_ONLY_PATHS = {"/health"}  # each service's liveness; the gateway's /health covers them
 
@@ -54,14 +55,20 @@ GATEWAY_RESPONSES: dict[str, dict[str, Any]] = {
         },
     },
 }
-BODY_TOO_LARGE: dict[str, dict[str, Any]] = {
-    "413": {
-        "description": (
-            "The body is larger than 1 MiB. Answered by the gateway: the plain text "
-            "`Request Entity Too Large`, without a Content-Type."
-        )
+
+
+def _body_too_large(path: str) -> dict[str, dict[str, Any]]:
+    limit = BODY_LIMITS.get(path, "1 MiB")
+    return {
+        "413": {
+            "description": (
+                f"The body is larger than {limit}. Answered by the gateway: the plain text "
+                "`Request Entity Too Large`, without a Content-Type."
+            )
+        }
     }
-}
+
+
 # FastAPI answers this, undocumented in the services' own documents, to a body it cannot
 # decode at all (not UTF-8, for one); a body that decodes but is not valid JSON is a 422.
 UNREADABLE_BODY: dict[str, dict[str, Any]] = {
@@ -163,7 +170,7 @@ def _with_gateway_responses(path: str, operations: dict[str, Any]) -> dict[str, 
         if "requestBody" in operation:
             added |= UNREADABLE_BODY
             if path.startswith(BODY_LIMITED_PREFIX):
-                added |= BODY_TOO_LARGE
+                added |= _body_too_large(path)
         if protected:
             added |= GATEWAY_RESPONSES
         responses = dict(operation.get("responses", {}))

@@ -1,5 +1,13 @@
 """Wire formats of Agent Task Tracker, shared by every service."""
 
+from ._batch import (
+    WEBHOOK_FOR_KIND,
+    BatchEvent,
+    BatchEventResult,
+    BatchResult,
+    EventError,
+    WebhookBatch,
+)
 from ._envelope import (
     EVENTS_STREAM,
     AnyTaskEvent,
@@ -46,9 +54,14 @@ __all__ = [
     "ACTIVE_STATUSES",
     "EVENTS_STREAM",
     "METADATA_MAX_BYTES",
+    "WEBHOOK_FOR_KIND",
     "AnyTaskEvent",
+    "BatchEvent",
+    "BatchEventResult",
+    "BatchResult",
     "ErrorEvent",
     "ErrorWebhook",
+    "EventError",
     "EventKind",
     "FinishEvent",
     "FinishWebhook",
@@ -77,6 +90,7 @@ __all__ = [
     "Timestamp",
     "Webhook",
     "WebhookBase",
+    "WebhookBatch",
     "envelop",
     "live_message",
     "notices_channel",

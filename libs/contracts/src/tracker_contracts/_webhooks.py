@@ -40,8 +40,11 @@ class TaskStatus(StrEnum):
 ACTIVE_STATUSES = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED})
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _has_no_control_characters(value: str) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if _CONTROL_CHARACTER.search(value):
         raise ValueError("must not contain control characters")
     return value
 

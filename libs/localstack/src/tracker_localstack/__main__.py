@@ -2,7 +2,7 @@
 
 Starts embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set, migrates the
 database, then runs every service (with the configured number of replicas), the key check,
-the portal and Traefik under one process runner.
+the portal, the dashboard's static files and Traefik under one process runner.
 """
 
 import argparse
@@ -23,6 +23,8 @@ from .redis import EmbeddedRedis
 from .settings import LocalSettings
 
 DATABASE_NAME = "tracker"
+# Built by `make web` (which `make run` runs first).
+DASHBOARD_DIST = traefik.GATEWAY_DIR.parent / "web" / "dist"
 REPLICA_PORT_STEP = 100  # replica i of a service listens on its port + 100 * i
 
 
@@ -73,6 +75,7 @@ def plan(settings: LocalSettings) -> dict[str, list[Process]]:
         "portal": [
             _uvicorn("portal", "tracker_gateway.portal.app:create_app", settings.portal_port)
         ],
+        "web": [_uvicorn("web", "tracker_gateway.dashboard:create_app", settings.web_port)],
     }
 
 
@@ -130,6 +133,7 @@ def run(settings: LocalSettings) -> int:
         env |= {
             "TRACKER_SERVICE_PROVIDER": "file",
             "KEYCHECK_URL": urls["keycheck"][0],
+            "DASHBOARD_DIST_DIR": env.get("DASHBOARD_DIST_DIR", str(DASHBOARD_DIST)),
             **{f"PORTAL_{service.upper()}_URL": group[0] for service, group in urls.items()},
         }
         logs = settings.data_dir / "logs"

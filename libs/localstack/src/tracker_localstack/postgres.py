@@ -17,6 +17,12 @@ SERVER_USER = "embedded_postgres"
 """PostgreSQL refuses to run as root; as root the server runs as this system user."""
 
 
+def server_version() -> str:
+    """What the embedded server says of itself, e.g. `postgres (PostgreSQL) 18.1`."""
+    binary = str(POSTGRES_BIN_PATH / "postgres")
+    return subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+
+
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir = data_dir.resolve()
@@ -40,6 +46,11 @@ class EmbeddedPostgres:
             "start",
         )
         return self
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id; each connection is served by a child of it."""
+        return int((self.data_dir / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():

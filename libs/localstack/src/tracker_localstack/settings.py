@@ -25,6 +25,7 @@ class LocalSettings(BaseSettings):
     realtime_port: int = 8003
     keycheck_port: int = 8004
     portal_port: int = 8005
+    web_port: int = 8006
     ingest_replicas: int = Field(default=1, ge=1, le=9)
     query_replicas: int = Field(default=1, ge=1, le=9)
     realtime_replicas: int = Field(default=1, ge=1, le=9)

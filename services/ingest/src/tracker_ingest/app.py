@@ -8,8 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.redis import RedisBroker
 
+from .batch import batch
+from .group_commit import EventStreamFull, EventStreamUnavailable, GroupCommit, WriteQueueFull
 from .idempotency import IdempotencyConflict, IdempotencyMismatch
-from .publisher import EventPublisher, EventStreamFull, EventStreamUnavailable
+from .publisher import EventPublisher
 from .routes import health, webhooks
 from .settings import IngestSettings, get_settings
 
@@ -27,11 +29,21 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             socket_connect_timeout=settings.redis_timeout_seconds,
         )
         redis = await broker.connect()
+        writer = GroupCommit(
+            redis,
+            settings.events_stream,
+            max_stream_length=settings.stream_max_length,
+            record_ttl_seconds=settings.idempotency_ttl_seconds,
+            queue_limit=settings.write_queue_limit,
+            timeout_seconds=settings.redis_timeout_seconds,
+        )
         app.state.broker = broker
-        app.state.publisher = EventPublisher(broker, redis, settings)
+        app.state.settings = settings
+        app.state.publisher = EventPublisher(writer, settings)
         try:
             yield
         finally:
+            await writer.close()
             await broker.stop()
 
     app = FastAPI(
@@ -41,6 +53,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(webhooks)
+    app.include_router(batch)
     app.include_router(health)
 
     def retry_later(detail: str) -> JSONResponse:
@@ -59,6 +72,11 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     async def stream_full(request: Request, error: EventStreamFull) -> JSONResponse:
         logger.warning("event stream full: shedding until the consumer catches up")
         return retry_later("Too many events are waiting to be applied; the event was not accepted.")
+
+    @app.exception_handler(WriteQueueFull)
+    async def queue_full(request: Request, error: WriteQueueFull) -> JSONResponse:
+        logger.warning("write queue full: shedding until Redis catches up")
+        return retry_later("Too many events are waiting to be written; nothing was accepted.")
 
     @app.exception_handler(IdempotencyConflict)
     async def in_flight(request: Request, error: IdempotencyConflict) -> JSONResponse:

@@ -3,7 +3,12 @@
 A retry is recognised by its idempotency key: the `Idempotency-Key` header, else the body's
 `event_id`. Redis keeps, per key, the body's fingerprint and the event id it was accepted as.
 Answers follow the IETF Idempotency-Key draft: same key and body → the first answer again;
-same key, other body → 422; same key while the first request is still in flight → 409.
+same key, other body → 422; a key still marked in flight → 409.
+
+The record is checked and written in the same atomic step as the append (see `group_commit`),
+so concurrent requests with one key are settled one after the other: the first appends, the
+others get its answer. Only a "pending" record, which earlier versions of the service wrote
+while a request was in flight, still means 409.
 """
 
 import hashlib

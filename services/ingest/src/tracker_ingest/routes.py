@@ -2,7 +2,7 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.redis import RedisBroker
 from pydantic import BaseModel
@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from tracker_contracts import ErrorWebhook, FinishWebhook, StartWebhook, StatusWebhook, Webhook
 
 from .publisher import EventPublisher
+from .settings import IngestSettings
 
 
 class Problem(BaseModel):
@@ -20,7 +21,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "The API key may not post events for this project."},
     409: {
         "model": Problem,
-        "description": "A request with the same idempotency key is still in progress.",
+        "description": "The idempotency key is still marked in progress by an earlier version "
+        "of the service; retry after `Retry-After` seconds.",
     },
     503: {
         "model": Problem,
@@ -50,12 +52,19 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _publisher(request: Request) -> EventPublisher:
+# Plain functions rather than dependencies: each dependency costs FastAPI a resolution step on
+# every request, which shows on this hot path.
+def publisher_of(request: Request) -> EventPublisher:
     publisher: EventPublisher = request.app.state.publisher
     return publisher
 
 
-def _allowed_projects(request: Request) -> frozenset[str] | None:
+def settings_of(request: Request) -> IngestSettings:
+    settings: IngestSettings = request.app.state.settings
+    return settings
+
+
+def allowed_projects(request: Request) -> frozenset[str] | None:
     """Projects the API key is limited to, as the gateway's key check forwarded them."""
     header = request.headers.get("x-auth-projects")
     if header is None:
@@ -63,22 +72,17 @@ def _allowed_projects(request: Request) -> frozenset[str] | None:
     return frozenset(unquote(name) for name in header.split("|") if name)
 
 
-Publisher = Annotated[EventPublisher, Depends(_publisher)]
-AllowedProjects = Annotated[frozenset[str] | None, Depends(_allowed_projects)]
+def project_refusal(project: str) -> str:
+    return f"This API key may not post events for project '{project}'."
 
 
 async def _accept(
-    webhook: Webhook,
-    publisher: EventPublisher,
-    allowed: frozenset[str] | None,
-    key: str | None,
-    response: Response,
+    webhook: Webhook, request: Request, key: str | None, response: Response
 ) -> Accepted:
+    allowed = allowed_projects(request)
     if allowed is not None and webhook.project not in allowed:
-        raise HTTPException(
-            403, f"This API key may not post events for project '{webhook.project}'."
-        )
-    acceptance = await publisher.publish(webhook, key)
+        raise HTTPException(403, project_refusal(webhook.project))
+    acceptance = await publisher_of(request).publish(webhook, key)
     if acceptance.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return Accepted(event_id=acceptance.event_id)
@@ -86,34 +90,34 @@ async def _accept(
 
 @webhooks.post("/start", status_code=202, summary="A task started")
 async def start(
-    webhook: StartWebhook, publisher: Publisher, allowed: AllowedProjects,
-    response: Response, idempotency_key: IdempotencyKey = None,
+    webhook: StartWebhook, request: Request, response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Accepted:  # fmt: skip
-    return await _accept(webhook, publisher, allowed, idempotency_key, response)
+    return await _accept(webhook, request, idempotency_key, response)
 
 
 @webhooks.post("/status", status_code=202, summary="Progress of a task")
 async def status(
-    webhook: StatusWebhook, publisher: Publisher, allowed: AllowedProjects,
-    response: Response, idempotency_key: IdempotencyKey = None,
+    webhook: StatusWebhook, request: Request, response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Accepted:  # fmt: skip
-    return await _accept(webhook, publisher, allowed, idempotency_key, response)
+    return await _accept(webhook, request, idempotency_key, response)
 
 
 @webhooks.post("/finish", status_code=202, summary="A task completed")
 async def finish(
-    webhook: FinishWebhook, publisher: Publisher, allowed: AllowedProjects,
-    response: Response, idempotency_key: IdempotencyKey = None,
+    webhook: FinishWebhook, request: Request, response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Accepted:  # fmt: skip
-    return await _accept(webhook, publisher, allowed, idempotency_key, response)
+    return await _accept(webhook, request, idempotency_key, response)
 
 
 @webhooks.post("/error", status_code=202, summary="A task failed")
 async def error(
-    webhook: ErrorWebhook, publisher: Publisher, allowed: AllowedProjects,
-    response: Response, idempotency_key: IdempotencyKey = None,
+    webhook: ErrorWebhook, request: Request, response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Accepted:  # fmt: skip
-    return await _accept(webhook, publisher, allowed, idempotency_key, response)
+    return await _accept(webhook, request, idempotency_key, response)
 
 
 @health.get("/health", summary="The ingest process is alive")

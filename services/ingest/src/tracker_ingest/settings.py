@@ -1,6 +1,7 @@
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field, RedisDsn
+from pydantic import Field, RedisDsn, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tracker_contracts import EVENTS_STREAM
@@ -19,12 +20,17 @@ class IngestSettings(BaseSettings):
         description="Above this many entries in the stream, webhooks are refused with 503 "
         "until the consumer catches up; nothing is ever trimmed before it is applied.",
     )
-    stream_length_refresh_seconds: float = Field(default=0.25, gt=0)
+    batch_max_events: int = Field(
+        default=1000, ge=1, description="Most events in one `POST /webhook/batch`; more is 413."
+    )
+    write_queue_limit: int = Field(
+        default=20_000,
+        ge=1,
+        description="Most events waiting in this process for the next write to Redis; "
+        "above it webhooks are refused with 503. At least `batch_max_events`.",
+    )
     idempotency_ttl_seconds: int = Field(
         default=24 * 3600, ge=60, description="How long a retry is recognised by its key."
-    )
-    idempotency_pending_seconds: int = Field(
-        default=10, ge=1, description="How long a key stays in flight if its request died."
     )
     redis_timeout_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait for Redis before answering 503."
@@ -32,6 +38,12 @@ class IngestSettings(BaseSettings):
     retry_after_seconds: int = Field(
         default=2, ge=1, description="Retry-After sent with 503 when Redis is unavailable."
     )
+
+    @model_validator(mode="after")
+    def _a_full_batch_fits_the_queue(self) -> Self:
+        if self.write_queue_limit < self.batch_max_events:
+            raise ValueError("WRITE_QUEUE_LIMIT must be at least BATCH_MAX_EVENTS")
+        return self
 
 
 @lru_cache

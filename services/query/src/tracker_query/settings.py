@@ -26,7 +26,7 @@ class QuerySettings(BaseSettings):
     events_stream: str = EVENTS_STREAM
     consumer_group: str = "query"
     consumer_name: str = Field(default_factory=_default_consumer_name)
-    apply_batch_size: int = Field(default=200, ge=1, le=10_000)
+    apply_batch_size: int = Field(default=1000, ge=1, le=10_000)
     max_deliveries: int = Field(
         default=5, ge=1, description="Attempts at an entry before it goes to the dead letters."
     )
@@ -49,7 +49,7 @@ class QuerySettings(BaseSettings):
         default=10, gt=0, description="How often stale tasks are marked and history is pruned."
     )
     claim_idle_ms: int = Field(
-        default=30_000,
+        default=10_000,
         ge=1000,
         description="Entries pending longer than this are taken over from a stalled consumer.",
     )

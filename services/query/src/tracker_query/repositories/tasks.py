@@ -38,10 +38,10 @@ async def lock_tasks(
     order so that concurrent appliers touching the same tasks queue instead of deadlocking.
     """
     rows = sorted(placeholders, key=lambda row: (row["project_id"], row["task_id"]))
+    table = Task.metadata.tables[Task.__tablename__]
     await session.execute(
-        insert(Task)
-        .values([{**row, "status": TaskStatus.PENDING, "progress": 0} for row in rows])
-        .on_conflict_do_nothing(index_elements=[Task.project_id, Task.task_id])
+        insert(table).on_conflict_do_nothing(index_elements=[table.c.project_id, table.c.task_id]),
+        [{**row, "status": TaskStatus.PENDING, "progress": 0} for row in rows],
     )
     keys = [(row["project_id"], row["task_id"]) for row in rows]
     tasks = await session.scalars(

@@ -9,14 +9,21 @@ from pathlib import Path
 
 import httpx
 
-from tracker_localstack.ports import free_port
+from .ports import free_port
 
 
 class Service:
     """One service under uvicorn, as `make run` starts it."""
 
-    def __init__(self, module: str, env: dict[str, str], log: Path | None = None) -> None:
+    def __init__(
+        self,
+        module: str,
+        env: dict[str, str],
+        log: Path | None = None,
+        factory: str = "app:create_app",
+    ) -> None:
         self.module = module
+        self.factory = factory
         self.env = env
         self.log = log
         self.port = free_port()
@@ -27,7 +34,7 @@ class Service:
         """Start (again, after a kill or stop) and wait until it answers /health."""
         self._process = subprocess.Popen(
             [
-                sys.executable, "-m", "uvicorn", f"{self.module}.app:create_app", "--factory",
+                sys.executable, "-m", "uvicorn", f"{self.module}.{self.factory}", "--factory",
                 "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
             ],
             env={**os.environ, **self.env},
@@ -44,6 +51,15 @@ class Service:
             except httpx.TransportError:
                 time.sleep(0.1)
         raise TimeoutError(f"{self.module} did not answer /health")
+
+    @property
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

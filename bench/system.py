@@ -1,0 +1,158 @@
+"""The system under test, started the way `make run` starts it, on servers of its own.
+
+Embedded PostgreSQL and Redis (append-only file, fsync on every write), the three services,
+the key check and the real Traefik with the gateway's own routes. Each service runs as its own
+process so that a benchmark can measure, stop or kill it alone.
+"""
+
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+
+from tracker_localstack import traefik
+from tracker_localstack.databases import ensure_database
+from tracker_localstack.ports import free_port
+from tracker_localstack.postgres import EmbeddedPostgres
+from tracker_localstack.processes import Service
+from tracker_localstack.redis import EmbeddedRedis
+from tracker_query.migrate import upgrade_to_head
+
+STREAM = "agent-tracker:events"
+APPS = {
+    "ingest": ("tracker_ingest", "app:create_app"),
+    "query": ("tracker_query", "app:create_app"),
+    "realtime": ("tracker_realtime", "app:create_app"),
+    "keycheck": ("tracker_gateway", "keycheck:create_app"),
+}
+
+
+@dataclass
+class System:
+    root: Path
+    postgres: EmbeddedPostgres
+    redis: EmbeddedRedis
+    database_url: str
+    api_key: str
+    services: dict[str, Service] = field(default_factory=dict)
+    gateway_url: str = ""
+    _gateway: subprocess.Popen[bytes] | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis.url,
+            "EVENTS_STREAM": STREAM,
+            "API_KEYS": f"bench:admin:{self.api_key}",
+            # The gateway's per-key limit would cap every load test at its default 1,000/s.
+            "RATE_LIMIT_AVERAGE": "1000000",
+            "RATE_LIMIT_BURST": "1000000",
+            # The benchmark's stream holds a million events; ingest must not shed them.
+            "STREAM_MAX_LENGTH": "5000000",
+        }
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.api_key}
+
+    @property
+    def ws_url(self) -> str:
+        return self.gateway_url.replace("http://", "ws://", 1)
+
+    def start(self, name: str) -> Service:
+        """Start one service (again, if it ran before)."""
+        service = self.services.get(name)
+        if service is None:
+            module, factory = APPS[name]
+            log = self.root / "logs" / f"{name}.log"
+            service = Service(module, self.env, log=log, factory=factory)
+            self.services[name] = service
+        return service.start()
+
+    def start_gateway(self) -> None:
+        port = free_port()
+        urls = {name: [service.url] for name, service in self.services.items()}
+        config = traefik.write_config(
+            self.root / "gateway",
+            f"127.0.0.1:{port}",
+            urls,
+            self.root / "logs" / "traefik-access.log",
+        )
+        env = {
+            **os.environ,
+            **self.env,
+            "TRACKER_SERVICE_PROVIDER": "file",
+            "KEYCHECK_URL": self.services["keycheck"].url,
+        }
+        log = (self.root / "logs" / "traefik.log").open("ab")
+        self._gateway = subprocess.Popen(
+            [str(traefik.TRAEFIK), f"--configFile={config}"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.gateway_url = f"http://127.0.0.1:{port}"
+        self._wait_for_gateway()
+
+    def _wait_for_gateway(self) -> None:
+        deadline = time.monotonic() + 60
+        passes = 0
+        while passes < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the gateway never routed to every service")
+            try:
+                answers = [
+                    httpx.get(self.gateway_url + path, timeout=2)
+                    for path in ("/db-check", "/redis-check", "/feed-check")
+                ]
+                passes = passes + 1 if all(a.status_code == 200 for a in answers) else 0
+            except httpx.TransportError:
+                passes = 0
+            time.sleep(0.3)
+
+    def processes(self) -> dict[str, psutil.Process]:
+        """Every process of the system that burns CPU, by name."""
+        found = {name: psutil.Process(s.pid) for name, s in self.services.items() if s.is_running}
+        if self._gateway is not None:
+            found["traefik"] = psutil.Process(self._gateway.pid)
+        found["postgres"] = psutil.Process(self.postgres.pid)
+        assert self.redis.pid is not None
+        found["redis"] = psutil.Process(self.redis.pid)
+        return found
+
+    def stop(self) -> None:
+        if self._gateway is not None:
+            self._gateway.terminate()
+            self._gateway.wait(timeout=30)
+        for service in self.services.values():
+            service.thaw_and_stop()
+        self.redis.stop()
+        self.postgres.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_system(*, services: tuple[str, ...] = tuple(APPS), gateway: bool = True) -> System:
+    root = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    (root / "logs").mkdir()
+    postgres = EmbeddedPostgres(root / "postgres", free_port()).start()
+    redis = EmbeddedRedis(root / "redis", free_port()).start()
+    database_url = ensure_database(postgres.admin_url(), "tracker")
+    upgrade_to_head(database_url)
+    system = System(root, postgres, redis, database_url, secrets.token_urlsafe(24))
+    try:
+        for name in services:
+            system.start(name)
+        if gateway:
+            system.start_gateway()
+    except BaseException:
+        system.stop()
+        raise
+    return system

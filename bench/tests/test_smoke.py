@@ -1,0 +1,52 @@
+"""The benchmarks at tiny sizes, so that they keep working; figures are not judged here."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+EXPECTED_ROWS = (
+    "ingest direct, one process",
+    "ingest through Traefik + key check",
+    "batch ingest through the gateway",
+    "ingest through the gateway, 0 dashboards following",
+    "ingest through the gateway, 2 dashboards following",
+    "end to end: webhook → WebSocket",
+    "realtime: 12.5 events/s to 8 clients",
+    "realtime: 20 idle connections in one process",
+    "recovery: kill -9 of the consumer",
+    "stats: /api/stats (2,000 tasks, nothing else running",
+    "stats: /api/stats (2,000 tasks, 50 events/s",
+    "stats: one project and agent",
+    "stats: started in the last 24 h",
+    "list: project, failed, 50 per page",
+    "list: all projects, one agent, longest first",
+    "list: title search",
+    "apply: 500 events from a full stream",
+)
+
+
+def test_every_benchmark_runs_and_reports_a_figure(tmp_path: Path) -> None:
+    report = tmp_path / "benchmarks.md"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in report.read_text().splitlines()
+        if line.startswith("| ") and not line.startswith("| benchmark")
+    }
+    for expected in EXPECTED_ROWS:
+        matching = [row for name, row in rows.items() if name.startswith(expected)]
+        assert matching, f"no row for {expected!r} in:\n{finished.stdout}"
+        result = matching[0].split("|")[2]
+        assert re.search(r"\d", result), f"no figure in {matching[0]!r}"
+    assert len(rows) == len(EXPECTED_ROWS) + 5  # the other queries, also measured twice
+    assert " 0 missed" in rows[next(n for n in rows if n.startswith("end to end"))], (
+        "dashboards missed events"
+    )
+    assert "20 held" in rows[next(n for n in rows if n.startswith("realtime: 20 idle"))]

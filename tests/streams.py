@@ -1,0 +1,19 @@
+"""Reading the event stream back the way the services' FastStream consumers do."""
+
+from faststream.redis import RedisBroker, StreamSub
+from pydantic import TypeAdapter
+
+from tracker_contracts import AnyTaskEvent, TaskEvent
+
+_EVENTS: TypeAdapter[AnyTaskEvent] = TypeAdapter(TaskEvent)
+
+
+async def stream_events(redis_url: str, stream: str) -> list[AnyTaskEvent]:
+    """Every entry of the stream, in stream order, decoded as a FastStream consumer would."""
+    async with RedisBroker(redis_url) as broker:
+        subscriber = broker.subscriber(stream=StreamSub(stream, last_id="0"))
+        await subscriber.start()
+        decoded = []
+        while message := await subscriber.get_one(timeout=0.2):
+            decoded.append(_EVENTS.validate_python(await message.decode()))
+        return decoded

@@ -1,0 +1,73 @@
+import { Toaster } from "sonner";
+import { Route, Switch } from "wouter";
+import { KeyProvider, useApiKey } from "@/auth/KeyContext";
+import { AppShell } from "@/components/AppShell";
+import { TooltipProvider } from "@/components/ui/tooltip";
+import { ThemeProvider, useTheme } from "@/hooks/useTheme";
+import { routeParam } from "@/lib/routeParam";
+import { LiveProvider } from "@/live/LiveContext";
+import { Agents } from "@/views/Agents";
+import { KeyPrompt } from "@/views/KeyPrompt";
+import { NotFound } from "@/views/NotFound";
+import { Overview } from "@/views/Overview";
+import { ProjectTasks } from "@/views/ProjectTasks";
+import { Statistics } from "@/views/Statistics";
+import { TaskDetail } from "@/views/TaskDetail";
+
+function Dashboard({ apiKey }: { apiKey: string }) {
+  return (
+    <LiveProvider apiKey={apiKey}>
+      <AppShell>
+        <Switch>
+          <Route path="/">
+            <Overview />
+          </Route>
+          <Route path="/projects/:name">
+            {({ name }) => <ProjectTasks key={name} project={routeParam(name)} />}
+          </Route>
+          <Route path="/projects/:name/tasks/:taskId">
+            {({ name, taskId }) => (
+              <TaskDetail
+                key={`${name}/${taskId}`}
+                project={routeParam(name)}
+                taskId={routeParam(taskId)}
+              />
+            )}
+          </Route>
+          <Route path="/agents">
+            <Agents />
+          </Route>
+          <Route path="/stats">
+            <Statistics />
+          </Route>
+          <Route>
+            <NotFound />
+          </Route>
+        </Switch>
+      </AppShell>
+    </LiveProvider>
+  );
+}
+
+function Gate() {
+  const { apiKey } = useApiKey();
+  return apiKey ? <Dashboard key={apiKey} apiKey={apiKey} /> : <KeyPrompt />;
+}
+
+function ThemedToaster() {
+  const { theme } = useTheme();
+  return <Toaster theme={theme} position="bottom-right" richColors closeButton />;
+}
+
+export function App() {
+  return (
+    <ThemeProvider>
+      <KeyProvider>
+        <TooltipProvider>
+          <Gate />
+          <ThemedToaster />
+        </TooltipProvider>
+      </KeyProvider>
+    </ThemeProvider>
+  );
+}

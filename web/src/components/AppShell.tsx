@@ -1,0 +1,164 @@
+import { BarChart3, Bot, FolderKanban, KeyRound, LayoutDashboard, Menu } from "lucide-react";
+import { useState, type ReactNode } from "react";
+import { Link, useLocation } from "wouter";
+import type { ProjectStats } from "@/api/types";
+import { useApiKey } from "@/auth/KeyContext";
+import { Button } from "@/components/ui/button";
+import {
+  Sheet,
+  SheetContent,
+  SheetDescription,
+  SheetTitle,
+  SheetTrigger,
+} from "@/components/ui/sheet";
+import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
+import { useApi } from "@/hooks/useApi";
+import { useLiveRefresh } from "@/hooks/useLiveRefresh";
+import { cn } from "@/lib/utils";
+import { ConnectionIndicator } from "./ConnectionIndicator";
+import { ThemeToggle } from "./ThemeToggle";
+
+const SECTIONS = [
+  { href: "/", label: "Overview", icon: LayoutDashboard, exact: true },
+  { href: "/agents", label: "Agents", icon: Bot, exact: false },
+  { href: "/stats", label: "Statistics", icon: BarChart3, exact: false },
+];
+
+export function projectPath(name: string): string {
+  return `/projects/${encodeURIComponent(name)}`;
+}
+
+function Brand() {
+  return (
+    <Link href="/" className="flex items-center gap-2.5 px-2 font-semibold tracking-tight">
+      <span className="bg-primary text-primary-foreground flex size-8 items-center justify-center rounded-lg shadow-sm">
+        <svg
+          viewBox="0 0 24 24"
+          className="size-4"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth={3}
+        >
+          <path d="M5 13l4 4L19 7" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+      </span>
+      <span className="leading-tight">
+        Agent Task Tracker
+        <span className="text-muted-foreground block text-xs font-normal">Live dashboard</span>
+      </span>
+    </Link>
+  );
+}
+
+function Navigation({ onNavigate }: { onNavigate?: () => void }) {
+  const [location] = useLocation();
+  const projects = useApi<ProjectStats[]>("/api/stats/projects");
+  useLiveRefresh(projects.reload);
+  const linkClass = (active: boolean) =>
+    cn(
+      "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors",
+      active
+        ? "bg-accent text-accent-foreground"
+        : "text-sidebar-foreground hover:bg-accent/60 hover:text-accent-foreground",
+    );
+  return (
+    <nav className="flex min-h-0 flex-1 flex-col gap-6">
+      <div className="flex flex-col gap-1">
+        {SECTIONS.map(({ href, label, icon: Icon, exact }) => {
+          const active = exact ? location === href : location.startsWith(href);
+          return (
+            <Link key={href} href={href} onClick={onNavigate} className={linkClass(active)}>
+              <Icon className="size-4" />
+              {label}
+            </Link>
+          );
+        })}
+      </div>
+      <div className="flex min-h-0 flex-col gap-1">
+        <div className="text-muted-foreground px-3 pb-1 text-xs font-medium tracking-wide uppercase">
+          Projects
+        </div>
+        <div className="flex min-h-0 flex-col gap-0.5 overflow-y-auto">
+          {(projects.data ?? []).map((project) => {
+            const href = projectPath(project.project);
+            return (
+              <Link
+                key={project.project}
+                href={href}
+                onClick={onNavigate}
+                className={cn(linkClass(location.startsWith(href)), "py-1.5")}
+              >
+                <FolderKanban className="size-4 shrink-0 opacity-70" />
+                <span className="truncate">{project.project}</span>
+                {project.active_tasks > 0 && (
+                  <span className="ml-auto rounded-full bg-blue-500/15 px-1.5 text-xs font-semibold text-blue-700 tabular-nums dark:text-blue-300">
+                    {project.active_tasks}
+                  </span>
+                )}
+              </Link>
+            );
+          })}
+          {projects.data?.length === 0 && (
+            <span className="text-muted-foreground px-3 text-sm">None yet</span>
+          )}
+        </div>
+      </div>
+    </nav>
+  );
+}
+
+function SignOutButton() {
+  const { signOut } = useApiKey();
+  return (
+    <Tooltip>
+      <TooltipTrigger asChild>
+        <Button variant="ghost" size="icon" aria-label="Change API key" onClick={() => signOut()}>
+          <KeyRound />
+        </Button>
+      </TooltipTrigger>
+      <TooltipContent>Change API key</TooltipContent>
+    </Tooltip>
+  );
+}
+
+export function AppShell({ children }: { children: ReactNode }) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  return (
+    <div className="flex min-h-svh">
+      <aside className="bg-sidebar border-sidebar-border hidden w-64 shrink-0 border-r lg:block">
+        <div className="sticky top-0 flex h-svh flex-col gap-6 px-3 py-5">
+          <Brand />
+          <Navigation />
+        </div>
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="bg-background/80 sticky top-0 z-30 flex h-14 items-center gap-2 border-b px-4 backdrop-blur sm:px-6">
+          <Sheet open={menuOpen} onOpenChange={setMenuOpen}>
+            <SheetTrigger asChild>
+              <Button variant="ghost" size="icon" className="lg:hidden" aria-label="Open menu">
+                <Menu />
+              </Button>
+            </SheetTrigger>
+            <SheetContent className="bg-sidebar gap-6 px-3 py-5">
+              <SheetTitle className="sr-only">Navigation</SheetTitle>
+              <SheetDescription className="sr-only">Views and projects</SheetDescription>
+              <Brand />
+              <Navigation onNavigate={() => setMenuOpen(false)} />
+            </SheetContent>
+          </Sheet>
+          <span className="min-w-0 truncate text-sm font-semibold tracking-tight sm:text-base lg:hidden">
+            Agent Task Tracker
+          </span>
+          <div className="ml-auto flex items-center gap-1.5">
+            <ConnectionIndicator />
+            <ThemeToggle />
+            <SignOutButton />
+          </div>
+        </header>
+        <main className="mx-auto flex w-full max-w-7xl flex-1 flex-col gap-6 px-4 py-6 sm:px-6 lg:py-8">
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}

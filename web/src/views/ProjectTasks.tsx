@@ -1,0 +1,129 @@
+import { Inbox, Loader2, SearchX } from "lucide-react";
+import { useMemo, useState } from "react";
+import { useLocation } from "wouter";
+import type { Agent, ProjectStats, Task } from "@/api/types";
+import { EmptyState } from "@/components/EmptyState";
+import { ErrorBanner } from "@/components/ErrorBanner";
+import { OUTCOME_TONES, outcomeCounts } from "@/components/OutcomeCounts";
+import { Breadcrumbs, PageHeader } from "@/components/PageHeader";
+import { Button } from "@/components/ui/button";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useApi } from "@/hooks/useApi";
+import { useDocumentTitle } from "@/hooks/useDocumentTitle";
+import { useDebounced } from "@/hooks/useDebounced";
+import { useLiveRefresh } from "@/hooks/useLiveRefresh";
+import { useLiveTaskList } from "@/hooks/useLiveTaskList";
+import { formatCount, formatPercent } from "@/lib/format";
+import { cn } from "@/lib/utils";
+import { TaskBoard } from "./TaskBoard";
+import { TaskFilters, type FilterValues } from "./TaskFilters";
+import { TaskCards, TaskTable, taskPath } from "./TaskTable";
+
+function ProjectSummary({ project }: { project: string }) {
+  const stats = useApi<ProjectStats[]>("/api/stats/projects", { project: [project] });
+  useLiveRefresh(stats.reload, (message) => message.data.project === project);
+  const mine = stats.data?.[0];
+  if (!mine) return null;
+  return (
+    <span className="flex flex-wrap items-center gap-x-4 gap-y-1">
+      {outcomeCounts(mine).map((count) => (
+        <span key={count.outcome} data-testid={`summary-${count.outcome}`} data-count={count.value}>
+          <span className={cn("font-semibold tabular-nums", OUTCOME_TONES[count.outcome])}>
+            {formatCount(count.value)}
+          </span>{" "}
+          {count.outcome}
+        </span>
+      ))}
+      <span>
+        <span className="text-foreground font-semibold">{formatPercent(mine.success_rate)}</span>{" "}
+        success
+      </span>
+    </span>
+  );
+}
+
+function ListSkeleton() {
+  return (
+    <div className="flex flex-col gap-2">
+      {[0, 1, 2, 3, 4].map((n) => (
+        <Skeleton key={n} className="h-14 rounded-lg" />
+      ))}
+    </div>
+  );
+}
+
+export function ProjectTasks({ project }: { project: string }) {
+  useDocumentTitle(project);
+  const [, navigate] = useLocation();
+  const [values, setValues] = useState<FilterValues>({
+    search: "",
+    statuses: [],
+    agent: "",
+    sort: "started",
+    layout: "list",
+  });
+  const search = useDebounced(values.search.trim(), 300);
+  const filter = useMemo(
+    () => ({
+      project,
+      statuses: values.statuses,
+      agent: values.agent,
+      q: search,
+      sort: values.sort,
+    }),
+    [project, values.statuses, values.agent, search, values.sort],
+  );
+  const list = useLiveTaskList(filter);
+  const agents = useApi<Agent[]>("/api/agents");
+  const agentNames = (agents.data ?? [])
+    .filter((agent) => agent.projects.includes(project))
+    .map((agent) => agent.name);
+  const open = (task: Task) => navigate(taskPath(task));
+  const filtered = filter.q || filter.statuses.length > 0 || filter.agent;
+
+  return (
+    <>
+      <PageHeader
+        eyebrow={<Breadcrumbs trail={[{ label: "Projects", href: "/" }]} />}
+        title={project}
+        description={<ProjectSummary project={project} />}
+      />
+      <TaskFilters values={values} agents={agentNames} onChange={setValues} />
+      {list.error && <ErrorBanner error={list.error} />}
+      {list.loading ? (
+        <ListSkeleton />
+      ) : list.tasks.length === 0 ? (
+        filtered ? (
+          <EmptyState icon={SearchX} title="No task matches these filters">
+            Clear a filter or search for another title.
+          </EmptyState>
+        ) : (
+          <EmptyState icon={Inbox} title="No tasks yet">
+            Tasks show up here the moment an agent reports them.
+          </EmptyState>
+        )
+      ) : values.layout === "board" ? (
+        <TaskBoard tasks={list.tasks} touches={list.touches} onOpen={open} />
+      ) : (
+        <>
+          <TaskTable tasks={list.tasks} touches={list.touches} onOpen={open} />
+          <TaskCards tasks={list.tasks} touches={list.touches} onOpen={open} />
+        </>
+      )}
+      {!list.loading && list.tasks.length > 0 && (
+        <div className="text-muted-foreground flex items-center justify-between text-sm">
+          <span data-testid="task-count">
+            {formatCount(list.tasks.length)}
+            {list.total != null && ` of ${formatCount(list.total)}`} tasks
+          </span>
+          {list.hasMore && (
+            <Button variant="outline" size="sm" onClick={list.loadMore} disabled={list.loadingMore}>
+              {list.loadingMore && <Loader2 className="animate-spin" />}
+              Load more
+            </Button>
+          )}
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,404 @@
+import { AlertOctagon, CheckCircle2, Gauge, PlayCircle, Timer } from "lucide-react";
+import { useMemo, useState, type ReactElement } from "react";
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import type { Bucket, ErrorType, Outcomes, Project, ProjectStats, TimeSeries } from "@/api/types";
+import { axisProps, CHART_COLORS, gridProps, tooltipProps } from "@/components/charts";
+import { EmptyState } from "@/components/EmptyState";
+import { OUTCOME_TONES } from "@/components/OutcomeCounts";
+import { ErrorBanner } from "@/components/ErrorBanner";
+import { PageHeader } from "@/components/PageHeader";
+import { RelativeTime } from "@/components/RelativeTime";
+import { StatCard } from "@/components/StatCard";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Skeleton } from "@/components/ui/skeleton";
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "@/components/ui/table";
+import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
+import { useApi } from "@/hooks/useApi";
+import { useDocumentTitle } from "@/hooks/useDocumentTitle";
+import { useLiveRefresh } from "@/hooks/useLiveRefresh";
+import { formatCount, formatDuration, formatPercent } from "@/lib/format";
+import { cn } from "@/lib/utils";
+
+const RANGES = {
+  "1h": { label: "1 hour", bucket: "minute", hours: 1 },
+  "24h": { label: "24 hours", bucket: "hour", hours: 24 },
+  "7d": { label: "7 days", bucket: "hour", hours: 24 * 7 },
+  "30d": { label: "30 days", bucket: "day", hours: 24 * 30 },
+} as const satisfies Record<string, { label: string; bucket: Bucket; hours: number }>;
+type Range = keyof typeof RANGES;
+
+const BUCKET_MS: Record<Bucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+function tickLabel(iso: string, bucket: Bucket): string {
+  const date = new Date(iso);
+  return bucket === "day"
+    ? date.toLocaleDateString(undefined, { month: "short", day: "numeric" })
+    : date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+}
+
+function ChartCard({
+  title,
+  description,
+  loading,
+  children,
+  className,
+}: {
+  title: string;
+  description: string;
+  loading: boolean;
+  children: ReactElement;
+  className?: string;
+}) {
+  return (
+    <Card className={className}>
+      <CardHeader>
+        <CardTitle>{title}</CardTitle>
+        <CardDescription>{description}</CardDescription>
+      </CardHeader>
+      <CardContent className="h-64">
+        {loading ? (
+          <Skeleton className="h-full" />
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            {children}
+          </ResponsiveContainer>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+function ErrorRanking({ errors }: { errors: ErrorType[] }) {
+  if (errors.length === 0) {
+    return <p className="text-muted-foreground text-sm">No failures in this period.</p>;
+  }
+  const most = errors[0].count;
+  return (
+    <ol className="flex flex-col gap-3">
+      {errors.map((error) => (
+        <li key={error.error_type} className="flex flex-col gap-1">
+          <div className="flex items-baseline justify-between gap-3 text-sm">
+            <span className="truncate font-mono font-medium">{error.error_type}</span>
+            <span className="tabular-nums">{formatCount(error.count)}</span>
+          </div>
+          <div className="bg-muted h-1.5 overflow-hidden rounded-full">
+            <div
+              className="h-full rounded-full bg-red-500/70"
+              style={{ width: `${(error.count / most) * 100}%` }}
+            />
+          </div>
+          <div className="text-muted-foreground flex justify-between gap-3 text-xs">
+            <span className="truncate">{error.latest_message}</span>
+            <RelativeTime iso={error.last_seen} className="shrink-0" />
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function ProjectTable({ rows }: { rows: ProjectStats[] }) {
+  return (
+    <Table>
+      <TableHeader>
+        <TableRow className="hover:bg-transparent">
+          <TableHead className="pl-5">Project</TableHead>
+          <TableHead className="text-right">Tasks</TableHead>
+          <TableHead className="text-right">Active</TableHead>
+          <TableHead className="text-right">Completed</TableHead>
+          <TableHead className="text-right">Failed</TableHead>
+          <TableHead className="hidden text-right sm:table-cell">Stale</TableHead>
+          <TableHead className="text-right">Success</TableHead>
+          <TableHead className="hidden pr-5 text-right md:table-cell">Avg duration</TableHead>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {rows.map((row) => (
+          <TableRow key={row.project}>
+            <TableCell className="pl-5 font-medium">{row.project}</TableCell>
+            <TableCell className="text-right tabular-nums">
+              {formatCount(row.total_tasks)}
+            </TableCell>
+            <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.active)}>
+              {formatCount(row.active_tasks)}
+            </TableCell>
+            <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.completed)}>
+              {formatCount(row.completed_tasks)}
+            </TableCell>
+            <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.failed)}>
+              {formatCount(row.failed_tasks)}
+            </TableCell>
+            <TableCell className="hidden text-right tabular-nums sm:table-cell">
+              {formatCount(row.stale_tasks)}
+            </TableCell>
+            <TableCell className="text-right tabular-nums">
+              {formatPercent(row.success_rate)}
+            </TableCell>
+            <TableCell className="hidden pr-5 text-right tabular-nums md:table-cell">
+              {formatDuration(row.average_duration)}
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+export function Statistics() {
+  useDocumentTitle("Statistics");
+  const [range, setRange] = useState<Range>("24h");
+  const [project, setProject] = useState("");
+  const [tick, setTick] = useState(0);
+  const { bucket, hours } = RANGES[range];
+  const since = useMemo(() => {
+    const start = Date.now() - hours * 3_600_000 + BUCKET_MS[bucket];
+    return new Date(Math.floor(start / BUCKET_MS[bucket]) * BUCKET_MS[bucket]).toISOString();
+    // `tick` moves the window forward on every live refresh.
+  }, [hours, bucket, tick]);
+  const scope = { project: project ? [project] : [], since };
+  const series = useApi<TimeSeries>("/api/stats/timeseries", { ...scope, bucket });
+  const outcomes = useApi<Outcomes>("/api/stats/outcomes", scope);
+  const errors = useApi<ErrorType[]>("/api/stats/errors", { ...scope, limit: 6 });
+  const perProject = useApi<ProjectStats[]>("/api/stats/projects", scope);
+  const projects = useApi<Project[]>("/api/projects");
+  useLiveRefresh(
+    () => setTick((n) => n + 1),
+    (message) => !project || message.data.project === project,
+    1500,
+    5000,
+  );
+
+  const points = (series.data?.points ?? []).map((point) => {
+    const finished = point.completed + point.failed;
+    return {
+      ...point,
+      label: tickLabel(point.start, bucket),
+      success: finished > 0 ? Math.round((point.completed / finished) * 1000) / 10 : null,
+    };
+  });
+  const startedInRange = points.reduce((sum, point) => sum + point.started, 0);
+  const durations = outcomes.data?.durations;
+  const durationBars = durations
+    ? [
+        { name: "Median", value: durations.p50 },
+        { name: "Average", value: durations.average },
+        { name: "p90", value: durations.p90 },
+        { name: "p99", value: durations.p99 },
+        { name: "Longest", value: durations.longest },
+      ].map((bar) => ({ ...bar, value: bar.value ?? 0 }))
+    : [];
+  const error = series.error ?? outcomes.error;
+
+  return (
+    <>
+      <PageHeader
+        title="Statistics"
+        description="Throughput, outcomes and durations of tasks started in the period."
+        actions={
+          <>
+            <select
+              aria-label="Project"
+              className="border-input dark:bg-input/30 bg-background h-9 rounded-md border px-2.5 text-sm shadow-xs"
+              value={project}
+              onChange={(event) => setProject(event.target.value)}
+            >
+              <option value="">All projects</option>
+              {(projects.data ?? []).map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+            <Tabs value={range} onValueChange={(value) => setRange(value as Range)}>
+              <TabsList>
+                {Object.entries(RANGES).map(([value, { label }]) => (
+                  <TabsTrigger key={value} value={value} className="px-2.5 text-xs">
+                    {label}
+                  </TabsTrigger>
+                ))}
+              </TabsList>
+            </Tabs>
+          </>
+        }
+      />
+      {error && !series.data && <ErrorBanner error={error} onRetry={series.reload} />}
+      <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
+        <StatCard
+          label="Tasks started"
+          icon={PlayCircle}
+          loading={series.loading}
+          value={formatCount(startedInRange)}
+          hint={`in the last ${RANGES[range].label}`}
+        />
+        <StatCard
+          label="Success rate"
+          icon={CheckCircle2}
+          tone="text-emerald-600 bg-emerald-500/10 dark:text-emerald-400"
+          loading={outcomes.loading}
+          value={formatPercent(outcomes.data?.success_rate)}
+          hint={`${formatCount(outcomes.data?.completed_tasks)} completed, ${formatCount(outcomes.data?.failed_tasks)} failed`}
+        />
+        <StatCard
+          label="Median duration"
+          icon={Timer}
+          tone="text-violet-600 bg-violet-500/10 dark:text-violet-400"
+          loading={outcomes.loading}
+          value={formatDuration(durations?.p50)}
+          hint={`average ${formatDuration(durations?.average)}`}
+        />
+        <StatCard
+          label="p90 duration"
+          icon={Gauge}
+          tone="text-amber-600 bg-amber-500/10 dark:text-amber-400"
+          loading={outcomes.loading}
+          value={formatDuration(durations?.p90)}
+          hint={`longest ${formatDuration(durations?.longest)}`}
+        />
+      </div>
+      <div className="grid gap-4 lg:grid-cols-3">
+        <ChartCard
+          className="lg:col-span-2"
+          title="Throughput"
+          description={`Tasks started, completed and failed per ${bucket}`}
+          loading={series.loading}
+        >
+          <ComposedChart data={points} margin={{ left: -20, right: 8, top: 4 }}>
+            <CartesianGrid {...gridProps} />
+            <XAxis dataKey="label" {...axisProps} minTickGap={24} />
+            <YAxis {...axisProps} allowDecimals={false} />
+            <Tooltip {...tooltipProps} />
+            <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
+            <Bar
+              dataKey="completed"
+              name="Completed"
+              stackId="outcome"
+              fill={CHART_COLORS.completed}
+              radius={[0, 0, 0, 0]}
+            />
+            <Bar
+              dataKey="failed"
+              name="Failed"
+              stackId="outcome"
+              fill={CHART_COLORS.failed}
+              radius={[3, 3, 0, 0]}
+            />
+            <Line
+              dataKey="started"
+              name="Started"
+              type="monotone"
+              stroke={CHART_COLORS.started}
+              strokeWidth={2}
+              dot={false}
+            />
+          </ComposedChart>
+        </ChartCard>
+        <Card>
+          <CardHeader>
+            <CardTitle className="flex items-center gap-2">
+              <AlertOctagon className="size-4 text-red-500" /> Top errors
+            </CardTitle>
+            <CardDescription>Error types of failed tasks</CardDescription>
+          </CardHeader>
+          <CardContent>
+            {errors.data ? <ErrorRanking errors={errors.data} /> : <Skeleton className="h-48" />}
+          </CardContent>
+        </Card>
+      </div>
+      <div className="grid gap-4 lg:grid-cols-2">
+        <ChartCard
+          title="Success rate"
+          description={`Completed among finished tasks, per ${bucket}`}
+          loading={series.loading}
+        >
+          <AreaChart data={points} margin={{ left: -20, right: 8, top: 4 }}>
+            <defs>
+              <linearGradient id="success-fill" x1="0" y1="0" x2="0" y2="1">
+                <stop offset="0%" stopColor={CHART_COLORS.completed} stopOpacity={0.35} />
+                <stop offset="100%" stopColor={CHART_COLORS.completed} stopOpacity={0} />
+              </linearGradient>
+            </defs>
+            <CartesianGrid {...gridProps} />
+            <XAxis dataKey="label" {...axisProps} minTickGap={24} />
+            <YAxis {...axisProps} domain={[0, 100]} unit="%" />
+            <Tooltip {...tooltipProps} formatter={(value) => [`${value}%`, "Success"]} />
+            <Area
+              dataKey="success"
+              type="monotone"
+              connectNulls
+              stroke={CHART_COLORS.completed}
+              strokeWidth={2}
+              fill="url(#success-fill)"
+            />
+          </AreaChart>
+        </ChartCard>
+        <ChartCard
+          title="Durations"
+          description="Completed tasks: median, average and the slow tail"
+          loading={outcomes.loading}
+        >
+          <BarChart data={durationBars} layout="vertical" margin={{ left: 8, right: 16 }}>
+            <CartesianGrid {...gridProps} horizontal={false} vertical />
+            <XAxis
+              type="number"
+              {...axisProps}
+              tickFormatter={(value: number) => formatDuration(value)}
+            />
+            <YAxis type="category" dataKey="name" {...axisProps} width={64} />
+            <Tooltip
+              {...tooltipProps}
+              formatter={(value) => [formatDuration(Number(value)), "Duration"]}
+            />
+            <Bar
+              dataKey="value"
+              fill={CHART_COLORS.duration}
+              radius={[0, 4, 4, 0]}
+              barSize={18}
+              isAnimationActive={false}
+            />
+          </BarChart>
+        </ChartCard>
+      </div>
+      <Card className="gap-2 pb-2">
+        <CardHeader>
+          <CardTitle>By project</CardTitle>
+          <CardDescription>Totals of tasks started in the period</CardDescription>
+        </CardHeader>
+        {perProject.data && perProject.data.length > 0 ? (
+          <ProjectTable rows={perProject.data} />
+        ) : perProject.data ? (
+          <CardContent>
+            <EmptyState
+              icon={PlayCircle}
+              title="No tasks in this period"
+              className="border-0 py-6"
+            />
+          </CardContent>
+        ) : (
+          <CardContent>
+            <Skeleton className="h-32" />
+          </CardContent>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,133 @@
+import type { Task } from "@/api/types";
+import { RelativeTime } from "@/components/RelativeTime";
+import { StatusBadge } from "@/components/StatusBadge";
+import { TaskProgress } from "@/components/TaskProgress";
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "@/components/ui/table";
+import { useNow } from "@/hooks/useNow";
+import { formatDuration, taskElapsedSeconds } from "@/lib/format";
+import { cn } from "@/lib/utils";
+
+export function taskPath(task: Pick<Task, "project" | "task_id">): string {
+  return `/projects/${encodeURIComponent(task.project)}/tasks/${encodeURIComponent(task.task_id)}`;
+}
+
+/** What the list and the board both show. */
+export interface TaskViewProps {
+  tasks: Task[];
+  /** How often each task changed live: a row flashes on each change. */
+  touches: ReadonlyMap<string, number>;
+  onOpen: (task: Task) => void;
+}
+
+export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
+  const now = useNow();
+  return (
+    <div className="bg-card hidden overflow-hidden rounded-xl border sm:block">
+      <Table>
+        <TableHeader>
+          <TableRow className="hover:bg-transparent">
+            <TableHead className="pl-4">Task</TableHead>
+            <TableHead>Status</TableHead>
+            <TableHead className="w-44">Progress</TableHead>
+            <TableHead className="hidden md:table-cell">Agent</TableHead>
+            <TableHead className="hidden sm:table-cell">Started</TableHead>
+            <TableHead className="pr-4 text-right">Duration</TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {tasks.map((task) => {
+            const touched = touches.get(task.task_id) ?? 0;
+            return (
+              <TableRow
+                key={`${task.task_id}:${touched}`}
+                data-testid="task-row"
+                data-task-id={task.task_id}
+                data-status={task.status}
+                className={cn("cursor-pointer", touched > 0 && "animate-flash")}
+                onClick={() => onOpen(task)}
+              >
+                <TableCell className="max-w-[16rem] pl-4 sm:max-w-sm">
+                  <a
+                    href={taskPath(task)}
+                    onClick={(event) => event.preventDefault()}
+                    className="block truncate font-medium"
+                  >
+                    {task.title}
+                  </a>
+                  <div className="text-muted-foreground truncate font-mono text-xs">
+                    {task.error_message ?? task.message ?? task.task_id}
+                  </div>
+                </TableCell>
+                <TableCell>
+                  <StatusBadge status={task.status} />
+                </TableCell>
+                <TableCell>
+                  <TaskProgress task={task} />
+                </TableCell>
+                <TableCell className="text-muted-foreground hidden md:table-cell">
+                  {task.agent}
+                </TableCell>
+                <TableCell className="text-muted-foreground hidden sm:table-cell">
+                  <RelativeTime iso={task.started_at} />
+                </TableCell>
+                <TableCell className="pr-4 text-right tabular-nums">
+                  {formatDuration(taskElapsedSeconds(task, now))}
+                </TableCell>
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </Table>
+    </div>
+  );
+}
+
+/** The list on a phone: one compact card per task instead of table columns. */
+export function TaskCards({ tasks, touches, onOpen }: TaskViewProps) {
+  const now = useNow();
+  return (
+    <ul className="bg-card divide-y overflow-hidden rounded-xl border sm:hidden">
+      {tasks.map((task) => {
+        const touched = touches.get(task.task_id) ?? 0;
+        return (
+          <li key={`${task.task_id}:${touched}`} className={cn(touched > 0 && "animate-flash")}>
+            <button
+              type="button"
+              data-testid="task-item"
+              data-task-id={task.task_id}
+              data-status={task.status}
+              onClick={() => onOpen(task)}
+              className="flex w-full flex-col gap-2 px-4 py-3 text-left"
+            >
+              <span className="flex items-start justify-between gap-3">
+                <span className="min-w-0">
+                  <span className="block truncate font-medium">{task.title}</span>
+                  <span className="text-muted-foreground block truncate font-mono text-xs">
+                    {task.error_message ?? task.message ?? task.task_id}
+                  </span>
+                </span>
+                <StatusBadge status={task.status} />
+              </span>
+              <TaskProgress task={task} />
+              <span className="text-muted-foreground flex justify-between text-xs">
+                <span className="truncate">
+                  {task.agent} · <RelativeTime iso={task.started_at} />
+                </span>
+                <span className="tabular-nums">
+                  {formatDuration(taskElapsedSeconds(task, now))}
+                </span>
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
