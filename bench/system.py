@@ -10,11 +10,9 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psutil
 
 from tracker_localstack import traefik
@@ -22,10 +20,12 @@ from tracker_localstack.databases import ensure_database
 from tracker_localstack.ports import free_port
 from tracker_localstack.postgres import EmbeddedPostgres
 from tracker_localstack.processes import Service
+from tracker_localstack.readiness import wait_until_routed
 from tracker_localstack.redis import EmbeddedRedis
 from tracker_query.migrate import upgrade_to_head
 
 STREAM = "agent-tracker:events"
+BEHIND_THE_GATEWAY = ("/db-check", "/redis-check", "/feed-check")
 APPS = {
     "ingest": ("tracker_ingest", "app:create_app"),
     "query": ("tracker_query", "app:create_app"),
@@ -100,23 +100,9 @@ class System:
             stderr=subprocess.STDOUT,
         )
         self.gateway_url = f"http://127.0.0.1:{port}"
-        self._wait_for_gateway()
-
-    def _wait_for_gateway(self) -> None:
-        deadline = time.monotonic() + 60
-        passes = 0
-        while passes < 3:
-            if time.monotonic() > deadline:
-                raise TimeoutError("the gateway never routed to every service")
-            try:
-                answers = [
-                    httpx.get(self.gateway_url + path, timeout=2)
-                    for path in ("/db-check", "/redis-check", "/feed-check")
-                ]
-                passes = passes + 1 if all(a.status_code == 200 for a in answers) else 0
-            except httpx.TransportError:
-                passes = 0
-            time.sleep(0.3)
+        # No portal here: its /health is the one route not waited for.
+        if not wait_until_routed(self.gateway_url, paths=BEHIND_THE_GATEWAY):
+            raise TimeoutError("the gateway never routed to every service")
 
     def processes(self) -> dict[str, psutil.Process]:
         """Every process of the system that burns CPU, by name."""

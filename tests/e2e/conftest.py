@@ -6,19 +6,18 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tracker_localstack.__main__ import REPLICA_PORT_STEP
 from tracker_localstack.databases import drop_database, ensure_database
 from tracker_localstack.ports import free_port
 from tracker_localstack.processes import Service
+from tracker_localstack.readiness import wait_until_routed
 
 
 @pytest.fixture
@@ -121,24 +120,13 @@ def _port_with_a_free_neighbour(step: int) -> int:
         return port
 
 
-# Public routes that reach every service through Traefik's load balancers, which admit a
-# server only after its first successful health probe.
-_THROUGH_EVERY_BALANCER = ("/health", "/db-check", "/redis-check", "/feed-check")
-
-
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
-    deadline = time.monotonic() + 60
-    passes = 0
-    while time.monotonic() < deadline and passes < 4:  # both realtime replicas, twice
+    def still_running() -> None:
         if process.poll() is not None:
             raise RuntimeError(f"the stack exited:\n{_failure_lines(output)}")
-        try:
-            answers = [httpx.get(url + path, timeout=2) for path in _THROUGH_EVERY_BALANCER]
-            passes = passes + 1 if all(a.status_code == 200 for a in answers) else 0
-        except httpx.TransportError:
-            passes = 0
-        time.sleep(0.2)
-    if passes < 4:
+
+    # Four passes: both realtime replicas, twice.
+    if not wait_until_routed(url, passes=4, still_running=still_running):
         raise TimeoutError(f"the stack never became healthy:\n{_failure_lines(output)}")
 
 
