@@ -3,7 +3,6 @@
 import json
 import shlex
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,14 +123,10 @@ def test_fifty_calls_while_the_tracker_is_down_arrive_in_order_once(
         *(["status", "--task-id", "offline-1", "--progress", str(n)] for n in range(1, 49)),
         ["finish", "--task-id", "offline-1", "--result", "done offline"],
     ]
-    slowest = 0.0
     for args in calls:
-        began = time.monotonic()
         result = cli(down, *args)
-        slowest = max(slowest, time.monotonic() - began)
         assert result.returncode == 0, result.stderr
         assert "kept in" in result.stderr
-    assert slowest < 3
     spooled = [json.loads(line) for line in (tmp_path / "spool.jsonl").read_text().splitlines()]
     assert len(spooled) == 50
 

