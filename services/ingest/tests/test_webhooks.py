@@ -1,6 +1,7 @@
 """The ingest API in process, against a real Redis."""
 
 import asyncio
+import json
 import uuid
 
 import pytest
@@ -55,6 +56,28 @@ async def test_a_body_that_is_not_json_is_422(ingest) -> None:
         "/webhook/start", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+
+
+async def test_a_json_body_sent_as_another_type_is_422(ingest, redis_url, events_stream) -> None:
+    response = await ingest.post(
+        "/webhook/start",
+        content=json.dumps(SEED_BODIES[EventKind.START]),
+        headers={"content-type": "text/plain"},
+    )
+    assert response.status_code == 422
+    assert await stream_events(redis_url, events_stream) == []
+
+
+async def test_a_large_body_is_accepted_whole(ingest, redis_url, events_stream) -> None:
+    result = "r" * (60 * 1024)
+    metadata = {"notes": "m" * (15 * 1024)}
+    response = await ingest.post(
+        "/webhook/finish", json=body(EventKind.FINISH, result=result, metadata=metadata)
+    )
+    assert response.status_code == 202
+    [event] = await stream_events(redis_url, events_stream)
+    assert event.payload.result == result
+    assert event.payload.metadata == metadata
 
 
 async def test_without_redis_the_answer_is_503_with_retry_after(ingest_without_redis) -> None:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from faststream.redis import RedisBroker
 
 from .batch import batch
+from .fast_path import WebhookFastPath
 from .group_commit import EventStreamFull, EventStreamUnavailable, GroupCommit, WriteQueueFull
 from .idempotency import IdempotencyConflict, IdempotencyMismatch
 from .publisher import EventPublisher
@@ -55,6 +56,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     app.include_router(webhooks)
     app.include_router(batch)
     app.include_router(health)
+    app.add_middleware(WebhookFastPath)
 
     def retry_later(detail: str) -> JSONResponse:
         return JSONResponse(
