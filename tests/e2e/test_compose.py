@@ -41,7 +41,9 @@ APP_COMMANDS = {
     "realtime": (
         "services/realtime/Dockerfile",
         ["uvicorn", "tracker_realtime.app:create_app", "--factory", "--host", "0.0.0.0",
-         "--port", "8003", "--ws-ping-interval", "20", "--ws-ping-timeout", "20"],
+         "--port", "8003", "--ws-ping-interval", "20", "--ws-ping-timeout", "20",
+         "--ws-per-message-deflate", "false",
+         "--ws", "tracker_realtime.websocket_protocol:CoalescingWebSocketsProtocol"],
     ),
     "keycheck": (
         "gateway/Dockerfile",

@@ -155,3 +155,45 @@ def test_entry_ids_order_as_in_the_stream() -> None:
     assert EntryId(1, 10) > EntryId(1, 9)
     assert EntryId(2, 0) > EntryId(1, 99)
     assert str(EntryId(1732530000000, 1)) == "1732530000000-1"
+
+
+class StuckWebSocket:
+    """A client that stopped reading: a send never completes."""
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_client_stuck_in_a_send_for_longer_than_the_send_timeout_is_too_slow() -> None:
+    client = Subscriber(StuckWebSocket(), (), 10, send_timeout=0.05)  # type: ignore[arg-type]
+    sending = asyncio.create_task(client.send("m1"))
+    await asyncio.wait_for(client.until_too_slow(), timeout=5)
+    sending.cancel()
+
+
+async def test_a_client_whose_queue_overflowed_is_too_slow() -> None:
+    client = subscriber(queue_size=1)
+    client.offer(message("m1"))
+    client.offer(message("m2"))
+    await asyncio.wait_for(client.until_too_slow(), timeout=5)
+
+
+async def test_a_client_that_sends_at_once_is_not_too_slow() -> None:
+    client = Subscriber(RecordingWebSocket(), (), 10, send_timeout=0.02)  # type: ignore[arg-type]
+    watching = asyncio.create_task(client.until_too_slow())
+    for i in range(5):
+        await client.send(f"m{i}")
+        await asyncio.sleep(0.02)
+    assert not watching.done()
+    watching.cancel()
+
+
+def test_entries_nobody_follows_still_move_the_newest_position() -> None:
+    hub = Hub()
+    hub.add(subscriber("a"))
+    assert hub.is_followed("a")
+    assert not hub.is_followed("b")
+    hub.passed(EntryId(7, 0))
+    assert hub.newest == EntryId(7, 0)
+    hub.add(subscriber())
+    assert hub.is_followed("b")

@@ -19,6 +19,7 @@ from honcho.manager import Manager
 from . import traefik
 from .databases import ensure_database
 from .postgres import EmbeddedPostgres
+from .processes import uvicorn_command
 from .redis import EmbeddedRedis
 from .settings import LocalSettings
 
@@ -36,12 +37,7 @@ class Process:
 
 
 def _uvicorn(name: str, app: str, port: int) -> Process:
-    command = [
-        sys.executable, "-m", "uvicorn", app, "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-        "--ws-ping-interval", "20", "--ws-ping-timeout", "20",
-    ]  # fmt: skip
-    return Process(name, command, f"http://127.0.0.1:{port}")
+    return Process(name, uvicorn_command(app, port), f"http://127.0.0.1:{port}")
 
 
 def _replicas(name: str, app: str, port: int, count: int) -> list[Process]:

@@ -11,6 +11,26 @@ import httpx
 
 from .ports import free_port
 
+# What a service needs from its server wherever it runs; its Dockerfile's CMD says the same.
+SERVER_OPTIONS: dict[str, list[str]] = {
+    "tracker_realtime": [
+        "--ws-ping-interval", "20", "--ws-ping-timeout", "20",
+        # Compressing every message for every client cost more CPU than sending it.
+        "--ws-per-message-deflate", "false",
+        "--ws", "tracker_realtime.websocket_protocol:CoalescingWebSocketsProtocol",
+    ],
+}  # fmt: skip
+
+
+def uvicorn_command(app: str, port: int) -> list[str]:
+    """How `make run` starts the ASGI app factory `app` ("package.module:factory")."""
+    package = app.split(".", 1)[0]
+    return [
+        sys.executable, "-m", "uvicorn", app, "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+        *SERVER_OPTIONS.get(package, []),
+    ]  # fmt: skip
+
 
 class Service:
     """One service under uvicorn, as `make run` starts it."""
@@ -33,14 +53,11 @@ class Service:
     def start(self) -> "Service":
         """Start (again, after a kill or stop) and wait until it answers /health."""
         self._process = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", f"{self.module}.{self.factory}", "--factory",
-                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
-            ],
+            uvicorn_command(f"{self.module}.{self.factory}", self.port),
             env={**os.environ, **self.env},
             stdout=self.log.open("ab") if self.log else None,
             stderr=subprocess.STDOUT if self.log else None,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

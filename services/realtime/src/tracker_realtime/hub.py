@@ -1,6 +1,7 @@
 """Which WebSocket client wants which project's messages, and a bounded queue for each."""
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from typing import NamedTuple, NoReturn
@@ -46,6 +47,7 @@ class Subscriber:
         self.overflowed = asyncio.Event()
         self.position: EntryId | None = None
         self._send_timeout = send_timeout
+        self._sending_since: float | None = None
 
     def follows(self, project: str) -> bool:
         return not self.projects or project in self.projects
@@ -58,10 +60,29 @@ class Subscriber:
             self.overflowed.set()
 
     async def send(self, text: str, entry_id: EntryId | None = None) -> None:
-        """Send at once; a send slower than the send timeout raises TimeoutError."""
-        async with asyncio.timeout(self._send_timeout):
-            await self.websocket.send_text(text)
+        """Send at once; a send slower than the send timeout ends `until_too_slow`."""
+        self._sending_since = time.monotonic()
+        await self.websocket.send_text(text)
+        self._sending_since = None
         self._advance(entry_id)
+
+    async def until_too_slow(self) -> None:
+        """Return once the client overflowed its queue or has been stuck in one send for longer
+        than the send timeout. Checked every half timeout rather than with a timer around each
+        send: sends are many and almost all instant, and a timer each was a tenth of the cost
+        of a send."""
+        while True:
+            try:
+                async with asyncio.timeout(self._send_timeout / 2):
+                    await self.overflowed.wait()
+                return
+            except TimeoutError:
+                if self._stuck():
+                    return
+
+    def _stuck(self) -> bool:
+        since = self._sending_since
+        return since is not None and time.monotonic() - since > self._send_timeout
 
     async def send_all(self, messages: Iterable[Relayed]) -> None:
         for message in messages:
@@ -116,6 +137,13 @@ class Hub:
             if not followers:
                 self._by_project.pop(project, None)
         self._on_change()
+
+    def is_followed(self, project: str) -> bool:
+        return bool(self._everything) or project in self._by_project
+
+    def passed(self, entry_id: EntryId) -> None:
+        """An entry that no client follows went by."""
+        self.newest = entry_id
 
     def publish(self, message: Relayed) -> None:
         self.newest = message.entry_id

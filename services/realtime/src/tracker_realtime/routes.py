@@ -78,7 +78,7 @@ async def live_feed(
         close_reason = await _first_to_end(
             _serve(subscriber, position, websocket.app.state.redis, settings),
             _until_client_leaves(websocket),
-            _until_overflowed(subscriber),
+            _until_too_slow(subscriber),
             subscriber.beat_forever(settings.heartbeat_seconds, hub),
         )
     finally:
@@ -103,8 +103,6 @@ async def _serve(
                 logger.warning("could not read missed events: %s", error)
                 return HISTORY_UNAVAILABLE
         await subscriber.send_forever()
-    except TimeoutError:
-        return TOO_SLOW
     except WebSocketDisconnect:
         return None
 
@@ -117,8 +115,8 @@ async def _until_client_leaves(websocket: WebSocket) -> None:
                 await websocket.send_text("pong")
 
 
-async def _until_overflowed(subscriber: Subscriber) -> str:
-    await subscriber.overflowed.wait()
+async def _until_too_slow(subscriber: Subscriber) -> str:
+    await subscriber.until_too_slow()
     return TOO_SLOW
 
 

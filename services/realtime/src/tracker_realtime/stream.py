@@ -54,18 +54,12 @@ class Relayed(NamedTuple):
         return cls(entry_id, event.payload.project, message.model_dump_json())
 
 
-def event_in(body: Any, entry_id: EntryId) -> AnyTaskEvent | None:
-    """The event of an entry's body, JSON bytes or decoded; None, logged, if it is not one."""
+def event_in_fields(fields: Mapping[Any, Any], entry_id: EntryId) -> AnyTaskEvent | None:
+    """The event of an entry as XREAD and XRANGE return it: a FastStream message in
+    `__data__`, its body JSON; None, logged, if it is not an event."""
     try:
-        if isinstance(body, bytes):
-            return _EVENT.validate_json(body)
-        return _EVENT.validate_python(body)
+        body, _headers = BinaryMessageFormatV1.parse(fields.get(bDATA_KEY, b""))
+        return _EVENT.validate_json(body)
     except ValidationError as error:
         logger.warning("stream entry %s is not an event: %s", entry_id, error)
         return None
-
-
-def event_in_fields(fields: Mapping[Any, Any], entry_id: EntryId) -> AnyTaskEvent | None:
-    """The event of an entry as XRANGE returns it: a FastStream message in `__data__`."""
-    body, _headers = BinaryMessageFormatV1.parse(fields.get(bDATA_KEY, b""))
-    return event_in(body, entry_id)
