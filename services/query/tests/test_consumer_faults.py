@@ -81,6 +81,20 @@ async def test_an_event_that_is_not_valid_goes_to_the_dead_letters_at_once(setti
         await eventually_async(lambda: _equals(pending(settings), 0))
 
 
+async def test_an_entry_not_written_by_faststream_goes_to_the_dead_letters(settings) -> None:
+    await publish(str(settings.redis_url), settings.events_stream, event(EventKind.START, 0))
+    async with Redis.from_url(str(settings.redis_url)) as redis:
+        await redis.xadd(settings.events_stream, {"note": "written by hand"})
+    await publish(
+        str(settings.redis_url), settings.events_stream, event(EventKind.START, 1, task_id="b")
+    )
+    async with running(settings) as client:
+        await eventually_async(lambda: _equals(task_count(client), 2))
+        [letter] = await eventually_async(lambda: _dead_letters(client, 1))
+        assert letter["event"] == {"note": "written by hand"}
+        await eventually_async(lambda: _equals(pending(settings), 0))
+
+
 async def test_an_event_the_database_keeps_refusing_is_set_aside_after_retries(settings) -> None:
     # A rule of this database rejects one agent's events: a failure that retrying cannot fix.
     connection = await asyncpg.connect(plain_dsn(settings.database_url))

@@ -1,17 +1,16 @@
 from datetime import timedelta
 
 from tests.factories import T0, event
-from tracker_contracts import EventKind, TaskStatus
-from tracker_query.lifecycle import apply_event
-from tracker_query.models import Task
+from tracker_contracts import AnyTaskEvent, EventKind, TaskStatus
+from tracker_query.lifecycle import TaskState, apply_event
 
 AGENT_ID = 7
 
 
-def task_after(*events: object) -> Task:
-    task = Task(status=TaskStatus.PENDING, progress=0)
+def task_after(*events: AnyTaskEvent) -> TaskState:
+    task = TaskState(title="placeholder", agent_id=0)
     for item in events:
-        apply_event(task, item, AGENT_ID)  # type: ignore[arg-type]
+        apply_event(task, item, AGENT_ID)
     return task
 
 
@@ -45,13 +44,14 @@ def test_finish_completes_with_the_reported_duration() -> None:
     assert (task.status, task.progress, task.result) == (
         TaskStatus.COMPLETED, 100, "Завершено успешно",
     )  # fmt: skip
-    assert (task.finished_at, task.duration) == (T0 + timedelta(seconds=60), 1800)
+    assert (task.finished_at, task.duration_seconds) == (T0 + timedelta(seconds=60), 1800)
     assert task.details == {"priority": "high", "files": ["result.py"]}
 
 
 def test_finish_without_duration_measures_it_from_the_start() -> None:
     task = task_after(event(EventKind.START), event(EventKind.FINISH, 90, duration_seconds=None))
-    assert task.duration == 90
+    assert task.duration_seconds is None
+    assert (task.started_at, task.finished_at) == (T0, T0 + timedelta(seconds=90))
 
 
 def test_error_fails_the_task_with_its_details() -> None:
@@ -59,7 +59,7 @@ def test_error_fails_the_task_with_its_details() -> None:
     assert (task.status, task.error_type, task.error_message, task.stack_trace) == (
         TaskStatus.FAILED, "RuntimeError", "Ошибка выполнения", "Traceback...",
     )  # fmt: skip
-    assert task.duration == 30
+    assert (task.started_at, task.finished_at) == (T0, T0 + timedelta(seconds=30))
 
 
 def test_status_after_finish_does_not_reopen_the_task() -> None:
@@ -89,7 +89,7 @@ def test_finish_arriving_before_start_keeps_the_task_completed() -> None:
     )
     assert task.status == TaskStatus.COMPLETED
     assert task.started_at == T0 + timedelta(seconds=40)
-    assert task.duration == 60
+    assert task.finished_at == T0 + timedelta(seconds=100)
 
 
 def test_first_event_without_a_start_stands_in_for_the_start_time() -> None:

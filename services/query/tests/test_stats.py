@@ -1,7 +1,11 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.factories import event
+from tests.plans import plan_of, sent_statements
 from tracker_contracts import EventKind
+from tracker_query.repositories import stats
 from tracker_query.settings import QuerySettings
 
 
@@ -192,3 +196,20 @@ async def test_kept_totals_equal_a_recount_of_the_tasks(api, apply) -> None:
         assert by_project == (await api.get(f"/api/stats/projects?{scope}&{everything}")).json()
     late = (await api.get("/api/projects/alpha/tasks/late")).json()
     assert late["duration_seconds"] == 25 * 60  # from the late start (09:50) to the end (10:15)
+
+
+async def test_totals_of_a_time_window_read_the_start_time_index_alone(sessions, apply) -> None:
+    """Everything the windowed totals need of a task is in ix_tasks_started: no task row is read
+    (the planner is only kept from preferring other plans on this tiny table)."""
+    await seed_history(apply)
+    async with sessions() as session:
+        connection = await session.connection()
+        statements = await sent_statements(
+            connection,
+            lambda: stats.totals(session, stats.Scope(since=datetime(2026, 1, 1, tzinfo=UTC))),
+        )
+        for setting in ("enable_seqscan", "enable_bitmapscan"):
+            await connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+        [(statement, parameters)] = statements
+        plan = await plan_of(connection, statement, parameters)
+    assert "Index Only Scan using ix_tasks_started on tasks" in plan, plan

@@ -6,11 +6,10 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from tests.factories import T0, event
+from tests.plans import plan_of, sent_statements
 from tracker_contracts import EventKind
-from tracker_query.repositories.projects import find_project_id
 from tracker_query.repositories.tasks import PageKey, TaskFilter, TaskSort, list_tasks
 
 START, STATUS, FINISH, ERROR = EventKind.START, EventKind.STATUS, EventKind.FINISH, EventKind.ERROR
@@ -329,6 +328,7 @@ async def test_the_parameters_and_headers_are_documented(api) -> None:
         ("project", TaskSort.UPDATED, "ix_tasks_project_updated"),
         ("project", TaskSort.DURATION, "ix_tasks_project_duration"),
         ("agent", TaskSort.STARTED, "ix_tasks_agent_started"),
+        ("agent", TaskSort.DURATION, "ix_tasks_agent_duration"),
         ("everywhere", TaskSort.STARTED, "ix_tasks_started"),
         ("everywhere", TaskSort.UPDATED, "ix_tasks_updated"),
     ],
@@ -338,27 +338,18 @@ async def test_a_page_is_read_in_index_order(sessions, apply, project, scope, so
     await apply(*started(project, "t0", "t1", agent=f"{project}-agent"))
     async with sessions() as session:
         connection = await session.connection()
-        statements: list[tuple[str, object]] = []
-
-        @sa_event.listens_for(connection.sync_connection, "before_cursor_execute")
-        def keep(conn, cursor, statement, parameters, context, executemany) -> None:
-            statements.append((statement, parameters))
-
         where = {
-            "project": TaskFilter(project_id=await find_project_id(session, project)),
+            "project": TaskFilter(project=project),
             "agent": TaskFilter(agent=f"{project}-agent"),
             "everywhere": TaskFilter(),
         }[scope]
         key = 1.0 if sort is TaskSort.DURATION else T0
-        await list_tasks(session, where, sort, 10, after=PageKey(key, 2**40))
-        sa_event.remove(connection.sync_connection, "before_cursor_execute", keep)
+        statements = await sent_statements(
+            connection, lambda: list_tasks(session, where, sort, 10, after=PageKey(key, 2**40))
+        )
         # A generic plan, as a cached statement may get: the index must match without values.
         await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
         await connection.exec_driver_sql("SET LOCAL enable_sort = off")
-        statement, parameters = statements[-1]
-        await connection.exec_driver_sql(f"PREPARE page AS {statement}")
-        arguments = ", ".join("'{}'".format(str(value).replace("'", "''")) for value in parameters)
-        result = await connection.exec_driver_sql(f"EXPLAIN EXECUTE page({arguments})")
-        plan = "\n".join(line for (line,) in result)
+        plan = await plan_of(connection, *statements[-1])
     assert index in plan, plan
     assert "Sort" not in plan, plan

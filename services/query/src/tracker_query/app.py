@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from .api import agents, dead_letters, health, housekeeping, projects, stats, tasks
 from .consumer import EventConsumer
-from .db import create_engine, create_sessionmaker
+from .db import create_engine, create_reading_engine, create_sessionmaker
 from .errors import AgentNotFound, ProjectNotFound, TaskNotFound
 from .settings import QuerySettings, get_settings
 from .sweeps import Sweeper, announcer
@@ -22,9 +22,10 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
+        engine, reading_engine = create_engine(settings), create_reading_engine(settings)
         redis = Redis.from_url(str(settings.redis_url), socket_timeout=5.0)
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.reading_sessionmaker = create_sessionmaker(reading_engine)
         consumer = EventConsumer(settings, app.state.sessionmaker, redis)
         app.state.consumer, app.state.settings = consumer, settings
         sweeper = Sweeper(settings, app.state.sessionmaker, announcer(redis, settings))
@@ -42,6 +43,7 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
             await asyncio.gather(*background)
             await redis.aclose()
             await engine.dispose()
+            await reading_engine.dispose()
 
     app = FastAPI(
         title="Agent Task Tracker — query",

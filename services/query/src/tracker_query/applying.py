@@ -1,24 +1,26 @@
 """Applies a batch of stream events to the database in one transaction."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracker_contracts import AnyTaskEvent
 
-from .lifecycle import apply_event
-from .models import Task
+from .lifecycle import TaskState, apply_event
 from .repositories.agents import touch_agents
 from .repositories.events import record_new_events
 from .repositories.projects import touch_projects
-from .repositories.tasks import lock_tasks
+from .repositories.tasks import LockedTask, TaskKey, insert_tasks, lock_tasks, save_tasks
 
 
 async def apply_events(session: AsyncSession, events: Sequence[AnyTaskEvent]) -> int:
     """Record each event once and fold the new ones into their tasks; return how many were new.
 
-    The caller commits. Events whose id is already recorded change nothing.
+    The caller commits. Events whose id is already recorded change nothing. A task's events are
+    folded in batch order with `apply_event`, exactly as if each had come in a batch of its own,
+    and each task is written once: a task seen for the first time is inserted as it ends up.
     """
     events = list({event.event_id: event for event in events}.values())
     if not events:
@@ -26,41 +28,47 @@ async def apply_events(session: AsyncSession, events: Sequence[AnyTaskEvent]) ->
 
     project_ids = await touch_projects(session, (e.payload.project for e in events))
     agent_ids = await touch_agents(session, _last_seen_by_agent(events))
-    tasks = await lock_tasks(
-        session,
-        [
-            {
-                "project_id": project_ids[e.payload.project],
-                "task_id": e.payload.task_id,
-                "title": e.payload.task,
-                "agent_id": agent_ids[e.payload.agent],
-            }
-            for e in {(e.payload.project, e.payload.task_id): e for e in events}.values()
-        ],
-    )
+    keys = [(project_ids[e.payload.project], e.payload.task_id) for e in events]
+    known = await lock_tasks(session, set(keys))
 
-    def task_of(event: AnyTaskEvent) -> Task:
-        return tasks[(project_ids[event.payload.project], event.payload.task_id)]
+    # A task that does not exist yet has no history: every event of it in the batch is new,
+    # unless its id was recorded for another task (found out below, and rare). No other batch
+    # can create it meanwhile: `touch_projects` has locked its project's row until commit.
+    unknown = set(keys) - known.keys()
+    created = await insert_tasks(session, _folded(events, keys, unknown, agent_ids))
+    pks = created | {key: task.pk for key, task in known.items()}
+    new_ids = await record_new_events(session, events, [pks[key] for key in keys])
 
-    new_ids = await record_new_events(
-        session,
-        [
-            {
-                "event_id": e.event_id,
-                "task_pk": task_of(e).id,
-                "kind": e.kind,
-                "agent": e.payload.agent,
-                "occurred_at": e.occurred_at,
-                "received_at": e.received_at,
-                "payload": e.payload.model_dump(mode="json", exclude_none=True),
-            }
-            for e in events
-        ],
-    )
-    for event in events:
-        if event.event_id in new_ids:
-            apply_event(task_of(event), event, agent_ids[event.payload.agent])
+    before = {key: replace(task.state) for key, task in known.items()}
+    for event, key in zip(events, keys, strict=True):
+        if key in known and event.event_id in new_ids:
+            apply_event(known[key].state, event, agent_ids[event.payload.agent])
+    changed = [task for key, task in known.items() if task.state != before[key]]
+    recorded_before = {k for e, k in zip(events, keys, strict=True) if e.event_id not in new_ids}
+    if refold := recorded_before & created.keys():
+        refolded = _folded(events, keys, refold, agent_ids, only=new_ids)
+        changed += [LockedTask(created[key], state) for key, state in refolded.items()]
+    await save_tasks(session, changed)
     return len(new_ids)
+
+
+def _folded(
+    events: Sequence[AnyTaskEvent],
+    keys: Sequence[TaskKey],
+    tasks: Collection[TaskKey],
+    agent_ids: dict[str, int],
+    only: Collection[object] | None = None,
+) -> dict[TaskKey, TaskState]:
+    """The state each of `tasks` reaches from nothing through its events (those in `only`)."""
+    states: dict[TaskKey, TaskState] = {}
+    for event, key in zip(events, keys, strict=True):
+        if key not in tasks:
+            continue
+        agent_id = agent_ids[event.payload.agent]
+        state = states.setdefault(key, TaskState(title=event.payload.task, agent_id=agent_id))
+        if only is None or event.event_id in only:
+            apply_event(state, event, agent_id)
+    return states
 
 
 def _last_seen_by_agent(events: Sequence[AnyTaskEvent]) -> dict[str, datetime]:

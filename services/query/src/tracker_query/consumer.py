@@ -1,6 +1,8 @@
 """The stream consumer: applies events to PostgreSQL, acknowledging each only after its commit.
 
-Two subscribers share the consumer group. One reads new entries in batches. The other takes
+Two subscribers share the consumer group. One reads new entries in batches; each batch is
+applied and then acknowledged in a task of its own, one batch after the other, so that the next
+batch is read and decoded while the last one is written. The other subscriber takes
 over entries left unacknowledged for `claim_idle_ms` (by a consumer that crashed, froze, or
 failed on them) one at a time; FastStream never redelivers a pending entry by itself. An entry
 that cannot be decoded, or fails `max_deliveries` times for a reason other than the database
@@ -27,6 +29,7 @@ from tracker_contracts import AnyTaskEvent, TaskEvent
 from .applying import apply_events
 from .dead_letters import DeadLetters
 from .settings import QuerySettings
+from .stream_batch import decode_events, keep_entries, parse_entries
 from .stream_trim import trim_applied
 from .transient import is_transient
 
@@ -63,6 +66,7 @@ class EventConsumer:
         self.dead_letters = DeadLetters(redis, settings.events_stream, settings.consumer_group)
         self._sessionmaker = sessionmaker
         self._stopping = asyncio.Event()
+        self._applying: asyncio.Task[None] | None = None
         self.broker: RedisBroker | None = None
 
     @property
@@ -100,6 +104,8 @@ class EventConsumer:
         self._stopping.set()
         if self.broker is not None:
             await self.broker.stop()
+        if self._applying is not None:
+            await self._applying  # the last batch read is applied and acknowledged
 
     async def _restart(self) -> None:
         if self.broker is not None:
@@ -126,16 +132,23 @@ class EventConsumer:
                 max_records=settings.apply_batch_size,
                 polling_interval=1000,
             ),
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            # `_apply_batch` acknowledges; entries it cannot apply stay pending for the reclaimer.
+            ack_policy=AckPolicy.MANUAL,
+            parser=parse_entries,
+            decoder=keep_entries,
         )
-        async def apply_new(bodies: list[Any], message: RedisBatchStreamMessage) -> None:
-            events = []
-            for entry_id, body in zip(message.raw_message["message_ids"], bodies, strict=True):
-                try:
-                    events.append(_EVENT.validate_python(body))
-                except ValidationError as error:
-                    await self.dead_letters.bury(entry_id, body, f"not a valid event: {error}")
-            await self._apply_until_done(events)
+        async def read_new(entries: list[bytes], message: RedisBatchStreamMessage) -> None:
+            events, undecodable = decode_events(entries)
+            entry_ids = message.raw_message["message_ids"]
+            for entry in undecodable:
+                await self.dead_letters.bury(entry_ids[entry.index], entry.body, entry.reason)
+            bad = {entry.index for entry in undecodable}
+            good_ids = [entry_id for i, entry_id in enumerate(entry_ids) if i not in bad]
+            # Batches are applied in the order read, so at most two are pending here at a time.
+            # Shielded: a subscriber stopping while it waits must not cut the last one short.
+            if self._applying is not None:
+                await asyncio.shield(self._applying)
+            self._applying = asyncio.create_task(self._apply_batch(events, good_ids))
 
         @broker.subscriber(
             stream=StreamSub(
@@ -161,6 +174,17 @@ class EventConsumer:
                 await self.dead_letters.bury(entry_id, body, f"{type(error).__name__}: {error}")
 
         return broker
+
+    async def _apply_batch(self, events: list[AnyTaskEvent], entry_ids: list[bytes]) -> None:
+        """Apply a batch and acknowledge its entries after the commit."""
+        try:
+            await self._apply_until_done(events)
+            if entry_ids:
+                await self.redis.xack(
+                    self.settings.events_stream, self.settings.consumer_group, *entry_ids
+                )
+        except Exception:
+            logger.exception("batch of %d entries left pending", len(entry_ids))
 
     async def _apply_once(self, events: Sequence[AnyTaskEvent]) -> None:
         async with self._sessionmaker() as session, session.begin():

@@ -1,4 +1,4 @@
-"""How one event changes a task. Plain functions over the Task row, free of I/O.
+"""How one event changes a task. Plain functions over the task's state, free of I/O.
 
 Rules:
 - start → running; status → its status, progress and message; finish → completed; error → failed.
@@ -8,6 +8,7 @@ Rules:
   error replaces its outcome.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,10 +21,28 @@ from tracker_contracts import (
     TaskStatus,
 )
 
-from .models import Task
+
+@dataclass(slots=True)
+class TaskState:
+    """The columns of a task row that events change (see `models.Task`)."""
+
+    title: str
+    agent_id: int
+    status: str = TaskStatus.PENDING
+    progress: int = 0
+    message: str | None = None
+    result: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    stack_trace: str | None = None
+    details: dict[str, Any] | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_seconds: float | None = None
+    last_event_at: datetime | None = None
 
 
-def apply_event(task: Task, event: AnyTaskEvent, agent_id: int) -> None:
+def apply_event(task: TaskState, event: AnyTaskEvent, agent_id: int) -> None:
     """Fold `event` into `task`'s current state."""
     at = event.occurred_at
     is_newest = task.last_event_at is None or at >= task.last_event_at
@@ -62,7 +81,7 @@ def apply_event(task: Task, event: AnyTaskEvent, agent_id: int) -> None:
             task.details = _merged(task.details, event.payload.metadata)
 
 
-def _note_start_time(task: Task, event: AnyTaskEvent, at: datetime) -> None:
+def _note_start_time(task: TaskState, event: AnyTaskEvent, at: datetime) -> None:
     """A start sets `started_at` (the earliest start wins); any first event stands in for it."""
     if isinstance(event, StartEvent):
         if task.started_at is None or at < task.started_at:
@@ -72,7 +91,9 @@ def _note_start_time(task: Task, event: AnyTaskEvent, at: datetime) -> None:
         task.started_at = at - timedelta(seconds=duration or 0)
 
 
-def _end(task: Task, status: TaskStatus, at: datetime, reported_duration: float | None) -> None:
+def _end(
+    task: TaskState, status: TaskStatus, at: datetime, reported_duration: float | None
+) -> None:
     task.status = status
     task.finished_at = at
     task.duration_seconds = reported_duration

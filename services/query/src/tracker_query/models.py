@@ -98,7 +98,30 @@ class Task(Base):
             "id",
         ),
         Index("ix_tasks_agent_started", "agent_id", "started_at", "id"),
-        Index("ix_tasks_started", "started_at", "id"),
+        # One agent's tasks by duration; windowed statistics read the start-time index alone
+        # (migration 0006).
+        Index(
+            "ix_tasks_agent_duration",
+            "agent_id",
+            text(
+                "(\nCASE\n    WHEN finished_at IS NULL THEN -1\n"
+                "    ELSE coalesce(duration_seconds, "
+                "greatest(EXTRACT(epoch FROM finished_at - started_at), 0))\nEND)"
+            ),
+            "id",
+        ),
+        Index(
+            "ix_tasks_started",
+            "started_at",
+            "id",
+            postgresql_include=[
+                "project_id",
+                "agent_id",
+                "status",
+                "duration_seconds",
+                "finished_at",
+            ],
+        ),
         Index("ix_tasks_updated", "updated_at", "id"),
         # Finding silent tasks reads only active ones (migration 0003).
         Index(

@@ -26,7 +26,14 @@ class QuerySettings(BaseSettings):
     events_stream: str = EVENTS_STREAM
     consumer_group: str = "query"
     consumer_name: str = Field(default_factory=_default_consumer_name)
-    apply_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    apply_batch_size: int = Field(
+        default=2000,
+        ge=1,
+        le=10_000,
+        description="Most entries read and applied in one transaction. Larger batches spread "
+        "each transaction's round trips over more events; up to two batches are in flight, "
+        "and are taken over one entry at a time if the consumer dies.",
+    )
     max_deliveries: int = Field(
         default=5, ge=1, description="Attempts at an entry before it goes to the dead letters."
     )

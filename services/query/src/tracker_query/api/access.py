@@ -6,7 +6,7 @@ from urllib.parse import unquote
 from fastapi import Depends, HTTPException, Request
 
 
-def _allowed_projects(request: Request) -> frozenset[str] | None:
+async def _allowed_projects(request: Request) -> frozenset[str] | None:
     """Projects the key is limited to; None for a key that sees every project."""
     header = request.headers.get("x-auth-projects")
     if header is None:
@@ -17,7 +17,7 @@ def _allowed_projects(request: Request) -> frozenset[str] | None:
 AllowedProjects = Annotated[frozenset[str] | None, Depends(_allowed_projects)]
 
 
-def require_unrestricted(allowed: AllowedProjects) -> None:
+async def require_unrestricted(allowed: AllowedProjects) -> None:
     """For views spanning every project: refused to keys limited to some projects."""
     if allowed is not None:
         raise HTTPException(403, "This API key is limited to some projects; this view spans all.")

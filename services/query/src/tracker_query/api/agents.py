@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import AgentNotFound
 from ..repositories.agents import AgentSummary, summarize_agents
 from .access import AllowedProjects
-from .deps import Session
+from .deps import ReadingSession
 
 router = APIRouter(prefix="/api/agents", tags=["agents"])
 
@@ -50,7 +50,7 @@ def _agent_out(agent: AgentSummary) -> AgentOut:
 @router.get(
     "", summary="Every agent with its projects and task outcomes", response_model=list[AgentOut]
 )
-async def get_agents(session: Session, allowed: AllowedProjects) -> list[AgentOut]:
+async def get_agents(session: ReadingSession, allowed: AllowedProjects) -> list[AgentOut]:
     return [_agent_out(agent) for agent in await summarize_agents(session, allowed)]
 
 
@@ -60,7 +60,7 @@ async def get_agents(session: Session, allowed: AllowedProjects) -> list[AgentOu
     response_model=AgentOut,
     responses={404: {"description": "No agent with that name."}},
 )
-async def get_agent(name: str, session: Session, allowed: AllowedProjects) -> AgentOut:
+async def get_agent(name: str, session: ReadingSession, allowed: AllowedProjects) -> AgentOut:
     found = await summarize_agents(session, allowed, name)
     if not found:
         raise AgentNotFound(name)

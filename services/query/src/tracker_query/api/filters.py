@@ -148,11 +148,11 @@ class TaskListQuery(BaseModel):
         return None if self.cursor is None else decode_cursor(self.cursor, self.sort)
 
     def where(
-        self, *, project_id: int | None = None, projects: Collection[str] | None = None
+        self, *, project: str | None = None, projects: Collection[str] | None = None
     ) -> TaskFilter:
         """The tasks these parameters keep, within one project or some projects when given."""
         return TaskFilter(
-            project_id=project_id,
+            project=project,
             projects=projects,
             statuses=self.status,
             agent=self.agent,

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/projects", tags=["project settings"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project with that name."}}
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     """Changes need the admin scope (the gateway checks it too; this guards direct calls)."""
     scope = request.headers.get("x-auth-key-scope")
     if scope is not None and scope != "admin":

@@ -6,7 +6,7 @@ from ..errors import ProjectNotFound, TaskNotFound
 from ..repositories.projects import find_project_id, list_projects
 from ..repositories.tasks import find_task, task_history
 from .access import AllowedProjects
-from .deps import Session
+from .deps import ReadingSession
 from .filters import PAGE_HEADERS, TaskListQuery, task_page
 from .schemas import EventOut, ProjectOut, TaskDetailOut, TaskOut
 from .views import task_out
@@ -18,7 +18,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project 
 
 @router.get("", summary="All projects, by name", response_model=list[ProjectOut])
 async def get_projects(
-    session: Session,
+    session: ReadingSession,
     allowed: AllowedProjects,
     include_archived: Annotated[bool, Query(description="Also list archived projects.")] = False,
 ) -> list[ProjectOut]:
@@ -37,15 +37,15 @@ async def get_projects(
 )
 async def get_project_tasks(
     project_name: str,
-    session: Session,
+    session: ReadingSession,
     query: Annotated[TaskListQuery, Query()],
     response: Response,
 ) -> list[TaskOut]:
     """Filtered and sorted; page with `cursor` (from `X-Next-Cursor`) or `offset`."""
-    project_id = await find_project_id(session, project_name)
-    if project_id is None:
+    rows = await task_page(session, query.where(project=project_name), query, response)
+    # Only an empty page asks whether the project exists: a page costs one round trip.
+    if not rows and await find_project_id(session, project_name) is None:
         raise ProjectNotFound(project_name)
-    rows = await task_page(session, query.where(project_id=project_id), query, response)
     return [task_out(row) for row in rows]
 
 
@@ -55,7 +55,7 @@ async def get_project_tasks(
     response_model=TaskDetailOut,
     responses={404: {"description": "No such project, or no such task in it."}},
 )
-async def get_task(project_name: str, task_id: str, session: Session) -> TaskDetailOut:
+async def get_task(project_name: str, task_id: str, session: ReadingSession) -> TaskDetailOut:
     project_id = await find_project_id(session, project_name)
     if project_id is None:
         raise ProjectNotFound(project_name)
@@ -64,8 +64,6 @@ async def get_task(project_name: str, task_id: str, session: Session) -> TaskDet
         raise TaskNotFound(project_name, task_id)
     events = [
         EventOut.model_validate(e, from_attributes=True)
-        for e in await task_history(session, row.task.id)
+        for e in await task_history(session, row.id)
     ]
-    return TaskDetailOut(
-        **task_out(row).model_dump(), stack_trace=row.task.stack_trace, events=events
-    )
+    return TaskDetailOut(**task_out(row).model_dump(), stack_trace=row.stack_trace, events=events)

@@ -9,7 +9,7 @@ from tracker_contracts import Name, Timestamp
 
 from ..repositories import stats
 from .access import AllowedProjects
-from .deps import Session
+from .deps import ReadingSession
 from .schemas import StatsOut
 
 router = APIRouter(prefix="/api/stats", tags=["statistics"])
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/stats", tags=["statistics"])
 MAX_BUCKETS = 1000
 
 
-def _scope(
+async def _scope(
     allowed: AllowedProjects,
     project: Annotated[list[Name], Query(description="Only these projects; repeatable.")] = [],  # noqa: B006
     agent: Annotated[Name | None, Query(description="Only this agent's tasks.")] = None,
@@ -40,7 +40,7 @@ Scope = Annotated[stats.Scope, Depends(_scope)]
 
 
 @router.get("", summary="Totals, optionally for some projects, an agent or a time window")
-async def get_stats(session: Session, scope: Scope) -> StatsOut:
+async def get_stats(session: ReadingSession, scope: Scope) -> StatsOut:
     totals = await stats.totals(session, scope)
     return StatsOut(
         total_projects=totals.projects,
@@ -77,7 +77,7 @@ class ProjectStatsOut(StatsOut):
 
 
 @router.get("/projects", summary="Totals per project")
-async def get_project_stats(session: Session, scope: Scope) -> list[ProjectStatsOut]:
+async def get_project_stats(session: ReadingSession, scope: Scope) -> list[ProjectStatsOut]:
     return [
         ProjectStatsOut(
             project=name,
@@ -131,7 +131,7 @@ class OutcomesOut(BaseModel):
 
 
 @router.get("/outcomes", summary="Success rate and duration percentiles")
-async def get_outcomes(session: Session, scope: Scope) -> OutcomesOut:
+async def get_outcomes(session: ReadingSession, scope: Scope) -> OutcomesOut:
     totals = await stats.totals(session, scope)
     durations = await stats.completed_durations(session, scope)
     return OutcomesOut(
@@ -164,7 +164,7 @@ class ErrorTypeOut(BaseModel):
 
 @router.get("/errors", summary="Error types of failed tasks, most frequent first")
 async def get_error_types(
-    session: Session, scope: Scope, limit: Annotated[int, Query(ge=1, le=100)] = 10
+    session: ReadingSession, scope: Scope, limit: Annotated[int, Query(ge=1, le=100)] = 10
 ) -> list[ErrorTypeOut]:
     return [ErrorTypeOut(**vars(e)) for e in await stats.ranked_error_types(session, scope, limit)]
 
@@ -228,7 +228,7 @@ class TimeSeriesOut(BaseModel):
     "in. Without `since`, the window is the last 60 buckets.",
 )
 async def get_time_series(
-    session: Session, scope: Scope, bucket: BucketUnit = BucketUnit.HOUR
+    session: ReadingSession, scope: Scope, bucket: BucketUnit = BucketUnit.HOUR
 ) -> TimeSeriesOut:
     until = scope.until or datetime.now(UTC)
     try:

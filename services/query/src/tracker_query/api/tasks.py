@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from .access import AllowedProjects
-from .deps import Session
+from .deps import ReadingSession
 from .filters import PAGE_HEADERS, TaskSearchQuery, task_page
 from .schemas import TaskOut
 from .views import task_out
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/tasks", tags=["tasks"])
     },
 )
 async def search_tasks(
-    session: Session,
+    session: ReadingSession,
     allowed: AllowedProjects,
     query: Annotated[TaskSearchQuery, Query()],
     response: Response,

@@ -2,24 +2,30 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import distinct, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracker_contracts import ACTIVE_STATUSES, TaskStatus
 
 from ..models import Agent, Project, Task
 
+_TOUCH = text("""
+    INSERT INTO agents AS a (name, last_seen_at)
+    SELECT name, last_seen_at
+    FROM unnest(CAST(:names AS text[]), CAST(:last_seen AS timestamptz[]))
+         AS new (name, last_seen_at)
+    ORDER BY name
+    ON CONFLICT (name) DO UPDATE SET last_seen_at = greatest(a.last_seen_at, excluded.last_seen_at)
+    RETURNING a.name, a.id
+""")
+
 
 async def touch_agents(session: AsyncSession, last_seen: Mapping[str, datetime]) -> dict[str, int]:
     """Create missing agents, move `last_seen_at` forward, and return their ids by name."""
-    rows = [{"name": name, "last_seen_at": last_seen[name]} for name in sorted(last_seen)]
-    new_rows = insert(Agent).values(rows)
-    statement = new_rows.on_conflict_do_update(
-        index_elements=[Agent.name],
-        set_={"last_seen_at": func.greatest(Agent.last_seen_at, new_rows.excluded.last_seen_at)},
-    ).returning(Agent.name, Agent.id)
-    return {name: id_ for name, id_ in await session.execute(statement)}
+    rows = await session.execute(
+        _TOUCH, {"names": list(last_seen), "last_seen": list(last_seen.values())}
+    )
+    return {name: id_ for name, id_ in rows}
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,39 @@
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import EventRecord
+from tracker_contracts import AnyTaskEvent
+
+# All rows travel as one array per column: one round trip and one plan, whatever the count.
+_RECORD_NEW = text("""
+    INSERT INTO task_events (event_id, task_pk, kind, agent, occurred_at, received_at, payload)
+    SELECT event_id, task_pk, kind, agent, occurred_at, received_at, payload::jsonb
+    FROM unnest(CAST(:event_ids AS uuid[]), CAST(:task_pks AS bigint[]), CAST(:kinds AS text[]),
+                CAST(:agents AS text[]), CAST(:occurred_at AS timestamptz[]),
+                CAST(:received_at AS timestamptz[]), CAST(:payloads AS text[]))
+         AS new (event_id, task_pk, kind, agent, occurred_at, received_at, payload)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+""")
 
 
-async def record_new_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[UUID]:
-    """Insert event rows, skipping event ids already recorded; return the ids that are new."""
-    # One statement for all rows (executemany): compiled once and cached, whatever the count.
-    table = EventRecord.metadata.tables[EventRecord.__tablename__]
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.event_id])
-        .returning(table.c.event_id)
+async def record_new_events(
+    session: AsyncSession, events: Sequence[AnyTaskEvent], task_pks: Sequence[int]
+) -> set[UUID]:
+    """Record events as the history of the tasks `task_pks` (one per event), skipping event ids
+    already recorded; return the ids that are new."""
+    result = await session.execute(
+        _RECORD_NEW,
+        {
+            "event_ids": [e.event_id for e in events],
+            "task_pks": task_pks,
+            "kinds": [e.kind.value for e in events],
+            "agents": [e.payload.agent for e in events],
+            "occurred_at": [e.occurred_at for e in events],
+            "received_at": [e.received_at for e in events],
+            "payloads": [e.payload.model_dump_json(exclude_none=True) for e in events],
+        },
     )
-    return set((await session.scalars(statement, list(rows))).all())
+    return set(result.scalars().all())

@@ -1,7 +1,6 @@
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Project
@@ -18,14 +17,20 @@ async def find_project_id(session: AsyncSession, name: str) -> int | None:
     return await session.scalar(select(Project.id).where(Project.name == name))
 
 
+_TOUCH = text("""
+    INSERT INTO projects AS p (name)
+    SELECT name FROM unnest(CAST(:names AS text[])) AS new (name) ORDER BY name
+    ON CONFLICT (name) DO UPDATE SET updated_at = now()
+    RETURNING p.name, p.id
+""")
+
+
 async def touch_projects(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
-    """Create missing projects, mark all as just updated, and return their ids by name."""
-    rows = [{"name": name} for name in sorted(set(names))]
-    new_rows = insert(Project).values(rows)
-    statement = new_rows.on_conflict_do_update(
-        index_elements=[Project.name], set_={"updated_at": func.now()}
-    ).returning(Project.name, Project.id)
-    return {name: id_ for name, id_ in await session.execute(statement)}
+    """Create missing projects, mark all as just updated, and return their ids by name.
+
+    The project rows stay locked until commit: batches touching one project apply in turn."""
+    rows = await session.execute(_TOUCH, {"names": list(set(names))})
+    return {name: id_ for name, id_ in rows}
 
 
 async def set_archived(session: AsyncSession, project_id: int, archived: bool) -> None:

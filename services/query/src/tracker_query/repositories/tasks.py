@@ -1,5 +1,6 @@
+import json
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
-    Select,
+    Row,
     SQLColumnExpression,
     case,
     extract,
@@ -16,62 +17,177 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracker_contracts import TaskStatus
 
+from ..lifecycle import TaskState
 from ..models import Agent, EventRecord, Project, Task
 
 TaskKey = tuple[int, str]
 """(project id, task id): what identifies a task."""
 
 
-async def lock_tasks(
-    session: AsyncSession, placeholders: Sequence[dict[str, Any]]
-) -> dict[TaskKey, Task]:
-    """Create the tasks not yet known as pending placeholders, then lock and return all of them.
+@dataclass(slots=True)
+class LockedTask:
+    pk: int
+    state: TaskState
 
-    Each placeholder carries project_id, task_id, title and agent_id. Rows are locked in key
-    order so that concurrent appliers touching the same tasks queue instead of deadlocking.
+
+_STATE_COLUMNS = """title, agent_id, status, progress, message, result, error_type, error_message,
+    stack_trace, metadata, started_at, finished_at, duration_seconds, last_event_at"""
+
+_STATE_ARRAYS = """CAST(:titles AS text[]), CAST(:agent_ids AS integer[]),
+    CAST(:statuses AS text[]), CAST(:progress AS smallint[]), CAST(:messages AS text[]),
+    CAST(:results AS text[]), CAST(:error_types AS text[]), CAST(:error_messages AS text[]),
+    CAST(:stack_traces AS text[]), CAST(:details AS text[]), CAST(:started_at AS timestamptz[]),
+    CAST(:finished_at AS timestamptz[]), CAST(:durations AS float8[]),
+    CAST(:last_event_at AS timestamptz[])"""
+
+_INSERT = text(f"""
+    INSERT INTO tasks (project_id, task_id, {_STATE_COLUMNS})
+    SELECT project_id, task_id, title, agent_id, status, progress, message, result, error_type,
+           error_message, stack_trace, metadata::jsonb, started_at, finished_at,
+           duration_seconds, last_event_at
+    FROM unnest(CAST(:project_ids AS integer[]), CAST(:task_ids AS text[]), {_STATE_ARRAYS})
+         AS n (project_id, task_id, {_STATE_COLUMNS})
+    ORDER BY project_id, task_id
+    ON CONFLICT (project_id, task_id) DO NOTHING
+    RETURNING id, project_id, task_id
+""")
+
+_LOCK = text("""
+    SELECT t.id, t.project_id, t.task_id, t.title, t.agent_id, t.status, t.progress, t.message,
+           t.result, t.error_type, t.error_message, t.stack_trace, t.metadata::text AS details,
+           t.started_at, t.finished_at, t.duration_seconds, t.last_event_at
+    FROM tasks AS t
+    JOIN unnest(CAST(:project_ids AS integer[]), CAST(:task_ids AS text[]))
+         AS k (project_id, task_id) ON t.project_id = k.project_id AND t.task_id = k.task_id
+    ORDER BY t.project_id, t.task_id
+    FOR UPDATE OF t
+""")
+
+_SAVE = text(f"""
+    UPDATE tasks AS t SET
+        title = n.title, agent_id = n.agent_id, status = n.status, progress = n.progress,
+        message = n.message, result = n.result, error_type = n.error_type,
+        error_message = n.error_message, stack_trace = n.stack_trace,
+        metadata = n.metadata::jsonb, started_at = n.started_at, finished_at = n.finished_at,
+        duration_seconds = n.duration_seconds, last_event_at = n.last_event_at,
+        updated_at = now()
+    FROM unnest(CAST(:pks AS bigint[]), {_STATE_ARRAYS}) AS n (id, {_STATE_COLUMNS})
+    WHERE t.id = n.id
+""")
+
+
+async def lock_tasks(session: AsyncSession, keys: Collection[TaskKey]) -> dict[TaskKey, LockedTask]:
+    """Lock and return those of the tasks that exist.
+
+    Rows are locked in key order so that concurrent appliers touching the same tasks queue
+    instead of deadlocking.
     """
-    rows = sorted(placeholders, key=lambda row: (row["project_id"], row["task_id"]))
-    table = Task.metadata.tables[Task.__tablename__]
+    locked = {}
+    rows = await session.execute(
+        _LOCK,
+        {"project_ids": [key[0] for key in keys], "task_ids": [key[1] for key in keys]},
+    )
+    for row in rows.mappings():
+        fields = dict(row)
+        pk, key = fields.pop("id"), (fields.pop("project_id"), fields.pop("task_id"))
+        if fields["details"] is not None:
+            fields["details"] = json.loads(fields["details"])
+        locked[key] = LockedTask(pk, TaskState(**fields))
+    return locked
+
+
+async def insert_tasks(
+    session: AsyncSession, tasks: Mapping[TaskKey, TaskState]
+) -> dict[TaskKey, int]:
+    """Insert new task rows and return their ids (a task that exists already is left out)."""
+    if not tasks:
+        return {}
+    rows = await session.execute(
+        _INSERT,
+        {
+            "project_ids": [key[0] for key in tasks],
+            "task_ids": [key[1] for key in tasks],
+            **_state_arrays(list(tasks.values())),
+        },
+    )
+    return {(project_id, task_id): pk for pk, project_id, task_id in rows}
+
+
+async def save_tasks(session: AsyncSession, tasks: Sequence[LockedTask]) -> None:
+    """Write the states of locked tasks back to their rows."""
+    if not tasks:
+        return
     await session.execute(
-        insert(table).on_conflict_do_nothing(index_elements=[table.c.project_id, table.c.task_id]),
-        [{**row, "status": TaskStatus.PENDING, "progress": 0} for row in rows],
+        _SAVE,
+        {"pks": [task.pk for task in tasks], **_state_arrays([task.state for task in tasks])},
     )
-    keys = [(row["project_id"], row["task_id"]) for row in rows]
-    tasks = await session.scalars(
-        select(Task)
-        .where(tuple_(Task.project_id, Task.task_id).in_(keys))
-        .order_by(Task.project_id, Task.task_id)
-        .with_for_update()
-    )
-    return {(task.project_id, task.task_id): task for task in tasks}
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    task: Task
-    project: str
-    agent: str
+def _state_arrays(states: Sequence[TaskState]) -> dict[str, list[Any]]:
+    return {
+        "titles": [s.title for s in states],
+        "agent_ids": [s.agent_id for s in states],
+        "statuses": [str(s.status) for s in states],
+        "progress": [s.progress for s in states],
+        "messages": [s.message for s in states],
+        "results": [s.result for s in states],
+        "error_types": [s.error_type for s in states],
+        "error_messages": [s.error_message for s in states],
+        "stack_traces": [s.stack_trace for s in states],
+        "details": [None if s.details is None else json.dumps(s.details) for s in states],
+        "started_at": [s.started_at for s in states],
+        "finished_at": [s.finished_at for s in states],
+        "durations": [s.duration_seconds for s in states],
+        "last_event_at": [s.last_event_at for s in states],
+    }
 
 
-def _task_rows() -> Select[Task, str, str]:
-    return (
-        select(Task, Project.name, Agent.name)
-        .join(Project, Project.id == Task.project_id)
-        .join(Agent, Agent.id == Task.agent_id)
-    )
+TaskRow = Row[Any]
+"""A task as the API shows it: the columns of `_TASK_COLUMNS`, by name."""
+
+# Plain columns named as the API names them, not ORM objects: building those for a page took
+# more CPU than the database spends reading the page.
+_TASK_COLUMNS = (
+    Task.id,
+    Task.task_id,
+    Task.title,
+    Task.status,
+    Task.progress,
+    Task.started_at,
+    Project.name.label("project"),
+    Agent.name.label("agent"),
+    Task.message,
+    Task.result,
+    Task.error_type,
+    Task.error_message,
+    Task.details.label("metadata"),
+    Task.finished_at,
+    Task.duration.label("duration_seconds"),
+    Task.updated_at,
+)
+
+
+_TASK_ROWS = (
+    select(*_TASK_COLUMNS)
+    .select_from(Task)
+    .join(Project, Project.id == Task.project_id)
+    .join(Agent, Agent.id == Task.agent_id)
+)
 
 
 async def find_task(session: AsyncSession, project_id: int, task_id: str) -> TaskRow | None:
-    query = _task_rows().where(Task.project_id == project_id, Task.task_id == task_id)
-    found = (await session.execute(query)).first()
-    return None if found is None else TaskRow(*found)
+    """The task with its stack trace."""
+    query = _TASK_ROWS.add_columns(Task.stack_trace).where(
+        Task.project_id == project_id, Task.task_id == task_id
+    )
+    return (await session.execute(query)).first()
 
 
 async def task_history(session: AsyncSession, task_pk: int) -> Sequence[EventRecord]:
@@ -114,7 +230,7 @@ _SORT_KEYS: dict[TaskSort, SQLColumnExpression[Any]] = {
 class TaskFilter:
     """Which tasks a list holds; every criterion left unset keeps all."""
 
-    project_id: int | None = None
+    project: str | None = None
     projects: Collection[str] | None = None
     statuses: Collection[TaskStatus] = ()
     agent: str | None = None
@@ -140,15 +256,17 @@ class TaskPage:
 
 def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if where.project_id is not None:
-        conditions.append(Task.project_id == where.project_id)
+    # Scalar subqueries, not joins nor a round trip of their own, so that one project's or one
+    # agent's tasks come in index order.
+    if where.project is not None:
+        project_id = select(Project.id).where(Project.name == where.project).scalar_subquery()
+        conditions.append(Task.project_id == project_id)
     if where.projects is not None:
         named = select(Project.id).where(Project.name.in_(list(where.projects)))
         conditions.append(Task.project_id.in_(named))
     if where.statuses:
         conditions.append(Task.status.in_([str(s) for s in where.statuses]))
     if where.agent is not None:
-        # A scalar subquery, not a join, so that the agent's tasks come in index order.
         agent_id = select(Agent.id).where(Agent.name == where.agent).scalar_subquery()
         conditions.append(Task.agent_id == agent_id)
     if where.since is not None:
@@ -180,8 +298,7 @@ async def list_tasks(
     """One page of the matching tasks: those after `after` when given, else from `offset`."""
     key = _SORT_KEYS[sort]
     query = (
-        _task_rows()
-        .add_columns(key)
+        _TASK_ROWS.add_columns(key.label("page_key"))
         .where(*_conditions(where))
         .order_by(key.desc(), Task.id.desc())
         .limit(limit + 1)
@@ -189,12 +306,11 @@ async def list_tasks(
     )
     if after is not None:
         query = query.where(_after(key, after))
-    found = (await session.execute(query)).all()
-    rows = [TaskRow(task, project, agent) for task, project, agent, _ in found[:limit]]
-    if len(found) <= limit:
+    rows = list((await session.execute(query)).all())
+    if len(rows) <= limit:
         return TaskPage(rows, None)
-    last_task, _, _, last_key = found[limit - 1]
-    return TaskPage(rows, PageKey(last_key, last_task.id))
+    last = rows[limit - 1]
+    return TaskPage(rows[:limit], PageKey(last.page_key, last.id))
 
 
 async def count_matching_tasks(session: AsyncSession, where: TaskFilter) -> int:
