@@ -99,7 +99,7 @@ class Task(Base):
         ),
         Index("ix_tasks_agent_started", "agent_id", "started_at", "id"),
         # One agent's tasks by duration; windowed statistics read the start-time index alone
-        # (migration 0006).
+        # (migration 0005).
         Index(
             "ix_tasks_agent_duration",
             "agent_id",
