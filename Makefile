@@ -53,7 +53,7 @@ web-browser: ## Install Debian's chromium for the browser test, when missing
 bench-tools: ## Install hey, the HTTP load generator of the benchmarks, when missing
 	bin/ensure-apt-package hey hey "The benchmarks"
 
-bench: install bench-tools ## Measure the whole pipeline here (~25 min); writes docs/benchmarks.md
+bench: install bench-tools ## Measure the whole pipeline here (~20 min); writes docs/benchmarks.md
 	$(UV) run --frozen --no-sync python -m bench --output docs/benchmarks.md
 
 lint: install ## ruff (lint + format check) and mypy over the workspace
