@@ -1,5 +1,7 @@
 """The stream consumer against real Redis and PostgreSQL."""
 
+import asyncio
+
 import httpx
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
@@ -75,3 +77,22 @@ async def test_entries_left_pending_by_a_dead_consumer_are_taken_over(settings, 
         [task] = await wait_for_tasks(client, project, 1)
         assert task["status"] == "running"
         await eventually_async(lambda: nothing_pending(settings))
+
+
+async def test_a_trickle_of_events_is_applied_together_after_the_linger(settings, project):
+    """With a linger, events arriving one by one just after a small batch wait for the next
+    read and are applied in one transaction (one `now()`), not one transaction each."""
+    lingering = settings.model_copy(update={"apply_linger_ms": 1000})
+    app = create_app(lingering)
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q")
+        await publish(lingering, event(EventKind.START, 0, project=project, task_id="first"))
+        await wait_for_tasks(client, project, 1)
+        for number in range(3):
+            await publish(
+                lingering, event(EventKind.START, 1, project=project, task_id=f"t{number}")
+            )
+            await asyncio.sleep(0.05)
+        tasks = await wait_for_tasks(client, project, 4)
+    trickled = {t["updated_at"] for t in tasks if t["task_id"] != "first"}
+    assert len(trickled) == 1, tasks

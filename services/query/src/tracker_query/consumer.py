@@ -149,6 +149,8 @@ class EventConsumer:
             if self._applying is not None:
                 await asyncio.shield(self._applying)
             self._applying = asyncio.create_task(self._apply_batch(events, good_ids))
+            if len(entries) < settings.apply_batch_size and settings.apply_linger_ms:
+                await self._pause(settings.apply_linger_ms / 1000)
 
         @broker.subscriber(
             stream=StreamSub(

@@ -34,6 +34,14 @@ class QuerySettings(BaseSettings):
         "each transaction's round trips over more events; up to two batches are in flight, "
         "and are taken over one entry at a time if the consumer dies.",
     )
+    apply_linger_ms: int = Field(
+        default=50,
+        ge=0,
+        le=1000,
+        description="After reading a batch smaller than APPLY_BATCH_SIZE, wait this long before "
+        "the next read, so that under a steady trickle events are applied in fewer, larger "
+        "transactions; they reach the API at most this much later.",
+    )
     max_deliveries: int = Field(
         default=5, ge=1, description="Attempts at an entry before it goes to the dead letters."
     )
