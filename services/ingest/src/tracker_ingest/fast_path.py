@@ -14,16 +14,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracker_contracts import ErrorWebhook, FinishWebhook, StartWebhook, StatusWebhook, Webhook
+from tracker_contracts import WEBHOOK_FOR_KIND, Webhook
 
 from .routes import allowed_projects, publisher_of
 
-WEBHOOK_FOR_PATH: dict[str, type[Webhook]] = {
-    "/webhook/start": StartWebhook,
-    "/webhook/status": StatusWebhook,
-    "/webhook/finish": FinishWebhook,
-    "/webhook/error": ErrorWebhook,
-}
+WEBHOOK_FOR_PATH = {f"/webhook/{kind}": model for kind, model in WEBHOOK_FOR_KIND.items()}
 _LARGEST_FAST_BODY = 64 * 1024  # larger bodies are rare: the app reads them
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 _REPLAYED_HEADER = (b"idempotent-replayed", b"true")

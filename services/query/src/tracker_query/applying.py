@@ -29,12 +29,13 @@ async def apply_events(session: AsyncSession, events: Sequence[AnyTaskEvent]) ->
     project_ids = await touch_projects(session, (e.payload.project for e in events))
     agent_ids = await touch_agents(session, _last_seen_by_agent(events))
     keys = [(project_ids[e.payload.project], e.payload.task_id) for e in events]
-    known = await lock_tasks(session, set(keys))
+    touched = set(keys)
+    known = await lock_tasks(session, touched)
 
     # A task that does not exist yet has no history: every event of it in the batch is new,
     # unless its id was recorded for another task (found out below, and rare). No other batch
     # can create it meanwhile: `touch_projects` has locked its project's row until commit.
-    unknown = set(keys) - known.keys()
+    unknown = touched - known.keys()
     created = await insert_tasks(session, _folded(events, keys, unknown, agent_ids))
     pks = created | {key: task.pk for key, task in known.items()}
     new_ids = await record_new_events(session, events, [pks[key] for key in keys])
