@@ -35,8 +35,8 @@ class System:
             "CONNECTION_REPORT_SECONDS": "1",
         }
 
-    def start(self, module: str, name: str) -> Service:
-        service = Service(module, self.env, log=self.logs / f"{name}.log").start()
+    def start(self, module: str, name: str, **env: str) -> Service:
+        service = Service(module, self.env | env, log=self.logs / f"{name}.log").start()
         self.services.append(service)
         return service
 
