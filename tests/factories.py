@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from tracker_contracts import AnyTaskEvent, EventKind, TaskEvent
+from tracker_contracts import KEY_NAME_HEADER, KEY_SCOPE_HEADER, AnyTaskEvent, EventKind, TaskEvent
 
 SEED_BODIES: dict[EventKind, dict[str, Any]] = {
     EventKind.START: {
@@ -66,3 +66,8 @@ def event(kind: EventKind, seconds: float = 0, **fields: Any) -> AnyTaskEvent:
             "payload": body(kind, **fields),
         }
     )
+
+
+# What the gateway stamps on a request it let through with an admin key: for tests that call a
+# service in process, as the gateway would.
+GATEWAY_IDENTITY = {KEY_NAME_HEADER: "tests", KEY_SCOPE_HEADER: "admin"}

@@ -23,6 +23,8 @@ from tracker_localstack.readiness import wait_until_routed
 @pytest.fixture
 def service_env(empty_database_url: str, redis_url: str, events_stream: str) -> dict[str, str]:
     return {
+        # These services are called straight, with no gateway in front.
+        "REQUIRE_GATEWAY_IDENTITY": "false",
         "DATABASE_URL": empty_database_url,
         "REDIS_URL": redis_url,
         "EVENTS_STREAM": events_stream,
@@ -54,6 +56,10 @@ class Stack:
     redis_url: str
     events_stream: str
     logs: list[Path]
+    keys_file: Path
+    """API_KEYS_FILE: keys that may change while the stack runs."""
+    service_urls: dict[str, str]
+    """Each service's own address, behind the gateway."""
 
     def headers(self, key: str) -> dict[str, str]:
         return {"X-API-Key": self.keys[key]}
@@ -67,9 +73,7 @@ def stack(
     database = f"tracker_stack_{uuid.uuid4().hex[:12]}"
     scopes = {"agent": "ingest", "dashboard": "read", "operator": "admin"}
     keys = {name: secrets.token_urlsafe(24) for name in scopes}
-    ports = {
-        name: free_port() for name in ("GATEWAY", "INGEST", "QUERY", "KEYCHECK", "PORTAL", "WEB")
-    }
+    ports = {name: free_port() for name in ("GATEWAY", "INGEST", "QUERY", "PORTAL", "WEB")}
     ports["REALTIME"] = _port_with_a_free_neighbour(REPLICA_PORT_STEP)
     stream = f"test:{uuid.uuid4().hex}:events"
     env = {
@@ -82,7 +86,11 @@ def stack(
         "REALTIME_REPLICAS": "2",
         **{f"{name}_PORT": str(port) for name, port in ports.items()},
     }
+    keys_file = data_dir / "api-keys"
+    keys_file.write_text("# name:scope:key, one per line\n")
+    env["API_KEYS_FILE"] = str(keys_file)
     env.pop("API_KEY", None)
+    env.pop("REQUIRE_GATEWAY_IDENTITY", None)  # the services run as shipped: fail closed
     output = data_dir / "stack-output.log"
     with output.open("wb") as sink:
         process = subprocess.Popen(
@@ -101,6 +109,11 @@ def stack(
             redis_url=redis_url,
             events_stream=stream,
             logs=[output, data_dir / "logs" / "traefik-access.log"],
+            keys_file=keys_file,
+            service_urls={
+                name.lower(): f"http://127.0.0.1:{ports[name]}"
+                for name in ("INGEST", "QUERY", "REALTIME")
+            },
         )
     finally:
         process.send_signal(signal.SIGINT)

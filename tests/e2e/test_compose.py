@@ -45,10 +45,9 @@ APP_COMMANDS = {
          "--ws-per-message-deflate", "false",
          "--ws", "tracker_realtime.websocket_protocol:CoalescingWebSocketsProtocol"],
     ),
-    "keycheck": (
+    "keys": (
         "gateway/Dockerfile",
-        ["uvicorn", "tracker_gateway.keycheck:create_app", "--factory", "--host", "0.0.0.0",
-         "--port", "8004", "--no-access-log"],
+        ["python", "-m", "tracker_gateway.keysync", "/gateway-keys/api-keys.yml", "--watch"],
     ),
     "portal": (
         "gateway/Dockerfile",
@@ -255,8 +254,8 @@ def test_api_key_must_be_set() -> None:
     for env in ({}, {"API_KEY": ""}):
         with pytest.raises(InterpolationError, match="API_KEY"):
             load_compose(env)
-    keycheck = load_compose({"API_KEY": "k-1"})["services"]["keycheck"]
-    assert as_mapping(keycheck["environment"])["API_KEY"] == "k-1"
+    keys = load_compose({"API_KEY": "k-1"})["services"]["keys"]
+    assert as_mapping(keys["environment"])["API_KEY"] == "k-1"
 
 
 def test_interpolation_follows_compose_rules() -> None:
@@ -319,7 +318,7 @@ def test_each_app_runs_the_right_module_from_its_dockerfile(services, name: str)
     command = services[name].get("command")
     argv = as_argv(command) if command is not None else dockerfile_cmd(instructions)
     assert argv == expected
-    if name == "keycheck":  # run without a command, the gateway image is keycheck
+    if name == "portal":  # run without a command, the gateway image is the portal
         assert dockerfile_cmd(instructions) == expected
 
 
@@ -395,16 +394,52 @@ def test_traefik_image_is_pinned_to_at_least_3_7_2(services) -> None:
     assert tuple(map(int, match.groups())) >= (3, 7, 2)
 
 
-def test_traefik_gets_its_config_the_routes_and_the_docker_socket(services) -> None:
+def test_traefik_gets_its_config_the_routes_the_keys_and_the_docker_socket(services) -> None:
     traefik = services["traefik"]
     env = as_mapping(traefik["environment"])
     assert env["TRACKER_SERVICE_PROVIDER"] == "docker"
-    assert env["KEYCHECK_URL"] == "http://keycheck:8004"
+    static = yaml.safe_load(TRAEFIK_STATIC.read_text())
+    dynamic = static["providers"]["file"]["directory"]
+    assert static["providers"]["file"]["watch"] is True
     assert set(traefik["volumes"]) >= {
         "./gateway/traefik.yml:/etc/traefik/traefik.yml:ro",
-        "./gateway/dynamic:/etc/traefik/dynamic:ro",
+        f"gateway-keys:{dynamic}:ro",
+        f"./gateway/dynamic/routes.yml:{dynamic}/routes.yml:ro",
+        "./gateway/plugins-local:/plugins-local:ro",
         "/var/run/docker.sock:/var/run/docker.sock:ro",
     }
+    assert depends_on(traefik) == {"keys": "service_healthy"}
+
+
+def test_the_key_check_plugin_is_loaded_from_the_repository(services) -> None:
+    plugins = yaml.safe_load(TRAEFIK_STATIC.read_text())["experimental"]["localPlugins"]
+    module = plugins["apikey"]["moduleName"]
+    source = ROOT / "gateway" / "plugins-local" / "src" / module
+    manifest = yaml.safe_load((source / ".traefik.yml").read_text())
+    assert manifest["import"] == module
+    assert manifest["type"] == "middleware"
+    assert list(source.glob("*.go"))
+    # ./plugins-local is resolved against Traefik's working directory.
+    assert services["traefik"]["working_dir"] == "/"
+    routes = yaml.safe_load(TRAEFIK_ROUTES.read_text())
+    protected = [
+        r for r in routes["http"]["routers"].values() if "api-key" in r.get("middlewares", [])
+    ]
+    assert len(protected) == 4
+    assert all(r["middlewares"][0] == "api-key" for r in protected)
+
+
+def test_the_keys_service_writes_where_traefik_reads(services) -> None:
+    keys = services["keys"]
+    output = Path(as_argv(keys["command"])[3])
+    assert f"gateway-keys:{output.parent}" in keys["volumes"]
+    assert "./gateway/keys:/etc/tracker/keys:ro" in keys["volumes"]
+    key_file = Path(as_mapping(keys["environment"])["API_KEYS_FILE"])
+    assert key_file.parent == Path("/etc/tracker/keys")
+    assert (ROOT / "gateway" / "keys" / key_file.name).is_file()
+    assert str(output) in " ".join(keys["healthcheck"]["test"])
+    assert "labels" not in keys
+    assert "ports" not in keys
 
 
 def test_data_services_are_pinned_and_persistent(services) -> None:
@@ -451,12 +486,6 @@ def test_every_service_the_routes_use_is_declared_by_labels(services) -> None:
     assert labelled == used
 
 
-def test_keycheck_is_not_exposed_through_traefik(services) -> None:
-    labels = as_mapping(services["keycheck"].get("labels"))
-    assert labels.get("traefik.enable", "false") != "true"
-    assert "8004" in " ".join(services["keycheck"]["healthcheck"]["test"])
-
-
 def test_portal_health_check_does_not_use_the_aggregate_health(services) -> None:
     test = " ".join(services["portal"]["healthcheck"]["test"])
     assert "127.0.0.1:8005/docs" in test
@@ -488,7 +517,6 @@ def test_services_reach_each_other_by_service_name(services) -> None:
         "PORTAL_INGEST_URL": "http://ingest:8001",
         "PORTAL_QUERY_URL": "http://query:8002",
         "PORTAL_REALTIME_URL": "http://realtime:8003",
-        "PORTAL_KEYCHECK_URL": "http://keycheck:8004",
     }
     secret = load_compose({**TEST_ENV, "POSTGRES_PASSWORD": "s3cret"})["services"]
     assert ":s3cret@postgres:" in as_mapping(secret["query"]["environment"])["DATABASE_URL"]
@@ -496,5 +524,5 @@ def test_services_reach_each_other_by_service_name(services) -> None:
 
 
 def test_app_services_read_optional_settings_from_dot_env(services) -> None:
-    for name in ("ingest", "query", "realtime", "keycheck", "portal"):
+    for name in ("ingest", "query", "realtime", "keys", "portal"):
         assert services[name]["env_file"] == [{"path": ".env", "required": False}], name

@@ -212,7 +212,6 @@ def test_health_checks_are_public_and_cover_every_part(stack: Stack) -> None:
         "ingest": "ok",
         "query": "ok",
         "realtime": "ok",
-        "keycheck": "ok",
         "redis": "ok",
         "database": "ok",
         "live feed": "ok",

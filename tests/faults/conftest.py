@@ -27,6 +27,8 @@ class System:
     @property
     def env(self) -> dict[str, str]:
         return {
+            # The faults are driven straight at the services, with no gateway in front.
+            "REQUIRE_GATEWAY_IDENTITY": "false",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis.url,
             "EVENTS_STREAM": STREAM,

@@ -1,7 +1,8 @@
-"""API keys: how they are configured, and how a presented key is matched in constant time.
+"""API keys: how they are configured.
 
 `API_KEY` is one key, named `default`, with the `admin` scope. `API_KEYS` holds more, separated
-by commas, each entry one of
+by commas, and the file named by `API_KEYS_FILE` more again, one per line (blank lines and lines
+starting with `#` are skipped); each entry is one of
 
     name:key                     an admin key
     name:scope:key               scope: ingest, read or admin
@@ -10,14 +11,15 @@ by commas, each entry one of
 A key is a url-safe token (letters, digits, `-`, `_`) or `sha256:<64 hex digits>`, the SHA-256
 of the real key, so that the secret itself need not be stored. Names are letters, digits, `.`,
 `-`, `_`. Project names that contain `,`, `:`, `|` or `%` are written URL-encoded.
+
+The environment is read once; the file may change at any time (`tracker_gateway.keysync` puts
+every change in front of the gateway within seconds).
 """
 
 import hashlib
-import hmac
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Self, TypeGuard, get_args
 from urllib.parse import unquote
 
@@ -89,15 +91,14 @@ def _projects(text: str, where: str) -> frozenset[str]:
     return frozenset(projects)
 
 
-def _entry(position: int, entry: str) -> ApiKey:
+def _entry(place: str, entry: str) -> ApiKey:
+    """One entry; `place` says where it stands (`API_KEYS entry 2`) in error messages."""
     name, colon, rest = (part.strip() for part in entry.partition(":"))
     if not colon:
-        raise ValueError(f"API_KEYS entry {position} has no ':'; {_FORMAT}")
+        raise ValueError(f"{place} has no ':'; {_FORMAT}")
     if not _NAME.fullmatch(name):
-        raise ValueError(
-            f"API_KEYS entry {position}: the name must be letters, digits, '.', '-' or '_'"
-        )
-    where = f"API_KEYS entry {position} ({name!r})"
+        raise ValueError(f"{place}: the name must be letters, digits, '.', '-' or '_'")
+    where = f"{place} ({name!r})"
     fields = _fields(rest)
     scope, key, *more = fields if len(fields) > 1 else ["admin", *fields]
     if len(more) > 1:
@@ -117,7 +118,20 @@ def _entry(position: int, entry: str) -> ApiKey:
 
 def parse_api_keys(text: str) -> list[ApiKey]:
     entries = (entry.strip() for entry in text.split(","))
-    return [_entry(position, entry) for position, entry in enumerate(entries, 1) if entry]
+    return [
+        _entry(f"API_KEYS entry {position}", entry)
+        for position, entry in enumerate(entries, 1)
+        if entry
+    ]
+
+
+def parse_key_file(text: str) -> list[ApiKey]:
+    lines = (line.strip() for line in text.splitlines())
+    return [
+        _entry(f"API_KEYS_FILE line {number}", line)
+        for number, line in enumerate(lines, 1)
+        if line and not line.startswith("#")
+    ]
 
 
 class KeySettings(BaseSettings):
@@ -128,6 +142,7 @@ class KeySettings(BaseSettings):
 
     api_key: SecretStr | None = None
     api_keys: SecretStr | None = None
+    api_keys_file: Path | None = None
 
     @model_validator(mode="after")
     def _keys_are_valid(self) -> Self:
@@ -140,6 +155,12 @@ class KeySettings(BaseSettings):
             keys.append(ApiKey("default", "admin", _configured_digest(single, "API_KEY")))
         if self.api_keys is not None:
             keys.extend(parse_api_keys(self.api_keys.get_secret_value()))
+        if self.api_keys_file is not None:
+            try:
+                text = self.api_keys_file.read_text()
+            except OSError as unreadable:
+                raise ValueError(f"API_KEYS_FILE cannot be read: {unreadable.strerror}") from None
+            keys.extend(parse_key_file(text))
         _refuse_duplicates(keys)
         return keys
 
@@ -155,27 +176,3 @@ def _refuse_duplicates(keys: list[ApiKey]) -> None:
             raise ValueError(f"the keys {digests[key.digest]!r} and {key.name!r} are the same")
         names.add(key.name)
         digests[key.digest] = key.name
-
-
-class KeyRing:
-    """Holds only digests of the keys; matching compares against every key, in constant time."""
-
-    def __init__(self, keys: Iterable[ApiKey]) -> None:
-        self._keys = list(keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def match(self, presented: str | bytes) -> ApiKey | None:
-        """The key presented, or None when it matches none."""
-        digest = key_digest(presented)
-        found = None
-        for key in self._keys:
-            if hmac.compare_digest(digest, key.digest):
-                found = key
-        return found
-
-
-@lru_cache
-def get_key_settings() -> KeySettings:
-    return KeySettings()

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.factories import GATEWAY_IDENTITY
 from tracker_ingest.app import create_app
 from tracker_ingest.settings import IngestSettings
 from tracker_localstack.ports import free_port
@@ -26,7 +27,9 @@ def serve_ingest(redis_url: str, events_stream: str) -> ServeIngest:
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://ingest"
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://ingest",
+                headers=GATEWAY_IDENTITY,
             ) as client,
         ):
             yield client

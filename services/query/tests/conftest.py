@@ -4,6 +4,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.factories import GATEWAY_IDENTITY
 from tracker_contracts import AnyTaskEvent
 from tracker_query.app import create_app
 from tracker_query.applying import apply_events
@@ -46,7 +47,9 @@ async def api(settings: QuerySettings) -> AsyncIterator[httpx.AsyncClient]:
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://query"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://query",
+            headers=GATEWAY_IDENTITY,
         ) as client,
     ):
         yield client

@@ -6,7 +6,7 @@ import httpx
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from tests.factories import event
+from tests.factories import GATEWAY_IDENTITY, event
 from tests.waiting import eventually_async
 from tracker_contracts import EventKind
 from tracker_query.app import create_app
@@ -47,7 +47,9 @@ async def test_events_published_before_the_consumer_started_are_applied(settings
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
+        )
         tasks = await wait_for_tasks(client, project, 2)
         assert {t["task_id"]: t["status"] for t in tasks} == {
             "task-123": "running",
@@ -73,7 +75,9 @@ async def test_entries_left_pending_by_a_dead_consumer_are_taken_over(settings, 
 
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
+        )
         [task] = await wait_for_tasks(client, project, 1)
         assert task["status"] == "running"
         await eventually_async(lambda: nothing_pending(settings))
@@ -85,7 +89,9 @@ async def test_a_trickle_of_events_is_applied_together_after_the_linger(settings
     lingering = settings.model_copy(update={"apply_linger_ms": 1000})
     app = create_app(lingering)
     async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
+        )
         await publish(lingering, event(EventKind.START, 0, project=project, task_id="first"))
         await wait_for_tasks(client, project, 1)
         for number in range(3):

@@ -11,7 +11,7 @@ import pytest
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from tests.factories import event
+from tests.factories import GATEWAY_IDENTITY, event
 from tests.waiting import eventually_async
 from tracker_contracts import EventKind
 from tracker_localstack.databases import ensure_database, plain_dsn
@@ -28,7 +28,9 @@ async def running(settings: QuerySettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
+        ) as client,
     ):
         yield client
 

@@ -5,6 +5,7 @@ import pytest
 from faststream.redis import RedisBroker
 from starlette.testclient import TestClient
 
+from tests.factories import GATEWAY_IDENTITY
 from tests.waiting import eventually
 from tracker_realtime.app import create_app
 from tracker_realtime.settings import RealtimeSettings
@@ -21,7 +22,7 @@ def settings(redis_url: str, events_stream: str) -> RealtimeSettings:
 
 @contextmanager
 def _running(settings: RealtimeSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=GATEWAY_IDENTITY) as client:
         eventually(lambda: client.get("/feed-check").status_code == 200)
         yield client
 

@@ -3,7 +3,7 @@
 from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
-from tests.factories import event
+from tests.factories import GATEWAY_IDENTITY, event
 from tests.waiting import eventually
 from tracker_contracts import EventKind, TaskStaleData, TaskStaleMessage, notices_channel
 from tracker_localstack.ports import free_port
@@ -96,7 +96,7 @@ def test_connection_stats_follow_connects_and_disconnects(realtime):
 def test_started_without_redis_it_waits_and_then_relays(settings, publish, tmp_path) -> None:
     redis = EmbeddedRedis(tmp_path / "redis", free_port())
     settings = settings.model_copy(update={"redis_url": redis.url})
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=GATEWAY_IDENTITY) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/feed-check").status_code == 503
         redis.start()

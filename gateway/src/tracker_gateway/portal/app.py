@@ -34,7 +34,6 @@ class SystemHealth(BaseModel):
                         "ingest": "ok",
                         "query": "ok",
                         "realtime": "ok",
-                        "keycheck": "ok",
                         "redis": "ok",
                         "database": "ok",
                         "live feed": "ok",

@@ -9,7 +9,6 @@ CHECKS = (
     ("ingest", "ingest", "/health"),
     ("query", "query", "/health"),
     ("realtime", "realtime", "/health"),
-    ("keycheck", "keycheck", "/health"),
     ("redis", "ingest", "/redis-check"),
     ("database", "query", "/db-check"),
     ("live feed", "realtime", "/feed-check"),

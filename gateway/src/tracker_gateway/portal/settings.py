@@ -12,7 +12,6 @@ class PortalSettings(BaseSettings):
     ingest_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8001"))
     query_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8002"))
     realtime_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8003"))
-    keycheck_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8004"))
     check_timeout_seconds: float = Field(default=2.0, gt=0)
 
     def service_urls(self) -> dict[str, str]:
@@ -20,7 +19,6 @@ class PortalSettings(BaseSettings):
             "ingest": str(self.ingest_url).rstrip("/"),
             "query": str(self.query_url).rstrip("/"),
             "realtime": str(self.realtime_url).rstrip("/"),
-            "keycheck": str(self.keycheck_url).rstrip("/"),
         }
 
 

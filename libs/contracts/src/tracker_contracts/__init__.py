@@ -19,6 +19,17 @@ from ._envelope import (
     TaskEvent,
     envelop,
 )
+from ._identity import (
+    GATEWAY_IDENTITY_SWITCH,
+    IDENTITY_HEADERS,
+    KEY_NAME_HEADER,
+    KEY_SCOPE_HEADER,
+    PROJECTS_HEADER,
+    GatewayIdentityGuard,
+    decode_projects,
+    encode_projects,
+    projects_of,
+)
 from ._live import (
     HeartbeatData,
     HeartbeatMessage,
@@ -53,7 +64,12 @@ from ._webhooks import (
 __all__ = [
     "ACTIVE_STATUSES",
     "EVENTS_STREAM",
+    "GATEWAY_IDENTITY_SWITCH",
+    "IDENTITY_HEADERS",
+    "KEY_NAME_HEADER",
+    "KEY_SCOPE_HEADER",
     "METADATA_MAX_BYTES",
+    "PROJECTS_HEADER",
     "WEBHOOK_FOR_KIND",
     "AnyTaskEvent",
     "BatchEvent",
@@ -65,6 +81,7 @@ __all__ = [
     "EventKind",
     "FinishEvent",
     "FinishWebhook",
+    "GatewayIdentityGuard",
     "HeartbeatData",
     "HeartbeatMessage",
     "LiveMessage",
@@ -91,7 +108,10 @@ __all__ = [
     "Webhook",
     "WebhookBase",
     "WebhookBatch",
+    "decode_projects",
+    "encode_projects",
     "envelop",
     "live_message",
     "notices_channel",
+    "projects_of",
 ]

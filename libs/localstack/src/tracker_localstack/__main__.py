@@ -1,8 +1,9 @@
 """`tracker-local run`: the whole system on one machine behind the real Traefik; Ctrl-C stops it.
 
 Starts embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set, migrates the
-database, then runs every service (with the configured number of replicas), the key check,
-the portal, the dashboard's static files and Traefik under one process runner.
+database, then runs every service (with the configured number of replicas), the portal, the
+dashboard's static files, the process that keeps the gateway's API keys current and Traefik
+under one process runner.
 """
 
 import argparse
@@ -65,9 +66,6 @@ def plan(settings: LocalSettings) -> dict[str, list[Process]]:
             settings.realtime_port,
             settings.realtime_replicas,
         ),
-        "keycheck": [
-            _uvicorn("keycheck", "tracker_gateway.keycheck:create_app", settings.keycheck_port)
-        ],
         "portal": [
             _uvicorn("portal", "tracker_gateway.portal.app:create_app", settings.portal_port)
         ],
@@ -121,6 +119,7 @@ def run(settings: LocalSettings) -> int:
             "REDIS_URL": redis_url,
             **_api_key_env(settings),
         }
+        env.setdefault("API_KEYS_FILE", str(traefik.DEFAULT_API_KEYS_FILE))
         subprocess.run([sys.executable, "-m", "tracker_query.migrate"], env=env, check=True)
         print("database schema is up to date")
 
@@ -128,26 +127,34 @@ def run(settings: LocalSettings) -> int:
         urls = {service: [p.url for p in group] for service, group in processes.items()}
         env |= {
             "TRACKER_SERVICE_PROVIDER": "file",
-            "KEYCHECK_URL": urls["keycheck"][0],
             "DASHBOARD_DIST_DIR": env.get("DASHBOARD_DIST_DIR", str(DASHBOARD_DIST)),
             **{f"PORTAL_{service.upper()}_URL": group[0] for service, group in urls.items()},
         }
         logs = settings.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        run_dir = settings.data_dir / "gateway"
         gateway_config = traefik.write_config(
-            settings.data_dir / "gateway",
+            run_dir,
             f"{settings.gateway_host}:{settings.gateway_port}",
             urls,
             logs / "traefik-access.log",
         )
+
+        keys = [sys.executable, "-m", "tracker_gateway.keysync", str(traefik.keys_file(run_dir))]
+        if subprocess.run(keys, env=env).returncode != 0:
+            return 2  # the reason is printed: the keys do not validate
 
         manager = Manager()
         for group in processes.values():
             for process in group:
                 manager.add_process(process.name, _quoted(process.command), env=env)
                 print(f"{process.name:<20} {process.url}")
+        manager.add_process("keys", _quoted([*keys, "--watch"]), env=env)
         manager.add_process(
-            "gateway", _quoted([str(traefik.TRAEFIK), f"--configFile={gateway_config}"]), env=env
+            "gateway",
+            _quoted(traefik.command(gateway_config)),
+            env=env,
+            cwd=str(traefik.WORKING_DIR),
         )
         print(f"{'gateway':<20} http://{settings.gateway_host}:{settings.gateway_port}")
         manager.loop()

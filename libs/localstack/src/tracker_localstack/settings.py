@@ -23,7 +23,6 @@ class LocalSettings(BaseSettings):
     ingest_port: int = 8001
     query_port: int = 8002
     realtime_port: int = 8003
-    keycheck_port: int = 8004
     portal_port: int = 8005
     web_port: int = 8006
     ingest_replicas: int = Field(default=1, ge=1, le=9)

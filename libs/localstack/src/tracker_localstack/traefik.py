@@ -2,7 +2,9 @@
 
 The static file `gateway/traefik.yml` and the routes in `gateway/dynamic/` are the ones
 docker-compose uses. Locally only three things change: the entry point's address, the file
-provider (no Docker: the services are listed with their local URLs), and where logs go.
+provider (no Docker: the services are listed with their local URLs), and where logs go. The
+API keys are one more file in the same dynamic directory, written by `tracker_gateway.keysync`
+(`keys_file`); Traefik watches the directory, so a change of keys needs no restart.
 """
 
 import shutil
@@ -14,6 +16,22 @@ import yaml
 
 GATEWAY_DIR = Path(__file__).resolve().parents[4] / "gateway"
 TRAEFIK = Path(sys.executable).parent / "traefik"
+# Traefik loads local plugins from ./plugins-local: it runs in the gateway's directory.
+WORKING_DIR = GATEWAY_DIR
+KEYS_FILE = "api-keys.yml"
+# The keys that may change while the system runs, unless API_KEYS_FILE names another file;
+# docker-compose reads the same one.
+DEFAULT_API_KEYS_FILE = GATEWAY_DIR / "keys" / "api-keys"
+
+
+def keys_file(run_dir: Path) -> Path:
+    """Where `tracker_gateway.keysync` writes the keys for the gateway configured in `run_dir`."""
+    return run_dir / "dynamic" / KEYS_FILE
+
+
+def command(config: Path) -> list[str]:
+    """How to start Traefik with the static file `write_config` wrote (in `WORKING_DIR`)."""
+    return [str(TRAEFIK), f"--configFile={config}"]
 
 
 def write_config(
@@ -29,9 +47,9 @@ def write_config(
         shutil.copy(shared, dynamic_dir / shared.name)
     (dynamic_dir / "local-services.yml").write_text(yaml.safe_dump(_services(services)))
 
-    static["entryPoints"] = {"web": {"address": address}}
+    static["entryPoints"] = {"web": {**static["entryPoints"]["web"], "address": address}}
     static.pop("ping", None)
-    static["providers"] = {"file": {"directory": str(dynamic_dir), "watch": False}}
+    static["providers"] = {"file": {"directory": str(dynamic_dir), "watch": True}}
     static["accessLog"]["filePath"] = str(access_log)
     config = run_dir / "traefik.yml"
     config.write_text(yaml.safe_dump(static))

@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.redis import RedisBroker
 
+from tracker_contracts import GatewayIdentityGuard
+
 from .batch import batch
 from .fast_path import WebhookFastPath
 from .group_commit import EventStreamFull, EventStreamUnavailable, GroupCommit, WriteQueueFull
@@ -57,6 +59,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     app.include_router(batch)
     app.include_router(health)
     app.add_middleware(WebhookFastPath)
+    app.add_middleware(
+        GatewayIdentityGuard, protected=("/webhook/",), required=settings.require_gateway_identity
+    )
 
     def retry_later(detail: str) -> JSONResponse:
         return JSONResponse(

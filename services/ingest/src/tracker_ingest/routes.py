@@ -1,5 +1,4 @@
 from typing import Annotated, Any
-from urllib.parse import unquote
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
@@ -7,7 +6,14 @@ from fastapi.responses import JSONResponse
 from faststream.redis import RedisBroker
 from pydantic import BaseModel
 
-from tracker_contracts import ErrorWebhook, FinishWebhook, StartWebhook, StatusWebhook, Webhook
+from tracker_contracts import (
+    ErrorWebhook,
+    FinishWebhook,
+    StartWebhook,
+    StatusWebhook,
+    Webhook,
+    projects_of,
+)
 
 from .publisher import EventPublisher
 from .settings import IngestSettings
@@ -66,10 +72,7 @@ def settings_of(request: Request) -> IngestSettings:
 
 def allowed_projects(request: Request) -> frozenset[str] | None:
     """Projects the API key is limited to, as the gateway's key check forwarded them."""
-    header = request.headers.get("x-auth-projects")
-    if header is None:
-        return None
-    return frozenset(unquote(name) for name in header.split("|") if name)
+    return projects_of(request.scope["headers"])
 
 
 def project_refusal(project: str) -> str:

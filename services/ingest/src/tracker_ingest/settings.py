@@ -4,7 +4,7 @@ from typing import Self
 from pydantic import Field, RedisDsn, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tracker_contracts import EVENTS_STREAM
+from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH
 
 
 class IngestSettings(BaseSettings):
@@ -13,6 +13,7 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
+    require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
     events_stream: str = EVENTS_STREAM
     stream_max_length: int = Field(
         default=1_000_000,

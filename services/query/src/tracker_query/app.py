@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
+from tracker_contracts import GatewayIdentityGuard
+
 from .api import agents, dead_letters, health, housekeeping, projects, stats, tasks
 from .consumer import EventConsumer
 from .db import create_engine, create_reading_engine, create_sessionmaker
@@ -53,6 +55,9 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
     )
     for module in (projects, housekeeping, agents, stats, dead_letters, health, tasks):
         app.include_router(module.router)
+    app.add_middleware(
+        GatewayIdentityGuard, protected=("/api/",), required=settings.require_gateway_identity
+    )
 
     @app.exception_handler(ProjectNotFound)
     @app.exception_handler(TaskNotFound)

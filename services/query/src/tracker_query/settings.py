@@ -5,7 +5,7 @@ from functools import lru_cache
 from pydantic import Field, RedisDsn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tracker_contracts import EVENTS_STREAM
+from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH
 
 
 def _default_consumer_name() -> str:
@@ -22,6 +22,7 @@ class QuerySettings(BaseSettings):
         description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
     )
     database_pool_size: int = Field(default=5, ge=1)
+    require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
     events_stream: str = EVENTS_STREAM
     consumer_group: str = "query"

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from tracker_contracts import GatewayIdentityGuard
+
 from .connections import ConnectionRegistry
 from .feed import LiveFeed
 from .hub import Hub
@@ -54,4 +56,9 @@ def create_app(settings: RealtimeSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(router)
+    app.add_middleware(
+        GatewayIdentityGuard,
+        protected=("/webhook/ws", "/api/websocket/"),
+        required=settings.require_gateway_identity,
+    )
     return app

@@ -4,13 +4,14 @@ import logging
 from collections import Counter
 from collections.abc import Coroutine
 from typing import Annotated, Any
-from urllib.parse import unquote
 
 from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from tracker_contracts import projects_of
 
 from .connections import ConnectionRegistry
 from .feed import LiveFeed
@@ -140,8 +141,7 @@ async def _first_to_end(*work: Coroutine[Any, Any, str | None]) -> str | None:
 async def websocket_stats(request: Request) -> WebSocketStats:
     registry: ConnectionRegistry = request.app.state.registry
     total, per_project = await registry.totals()
-    if (limited := request.headers.get("x-auth-projects")) is not None:
-        allowed = {unquote(name) for name in limited.split("|")}
+    if (allowed := projects_of(request.scope["headers"])) is not None:
         per_project = Counter({p: n for p, n in per_project.items() if p in allowed})
         total = per_project.total()
     return WebSocketStats(total_connections=total, project_connections=dict(per_project))

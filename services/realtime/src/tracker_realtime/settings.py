@@ -6,7 +6,7 @@ from functools import lru_cache
 from pydantic import Field, RedisDsn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tracker_contracts import EVENTS_STREAM
+from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH
 
 
 def _default_replica_id() -> str:
@@ -19,6 +19,7 @@ class RealtimeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
+    require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
     events_stream: str = EVENTS_STREAM
     replica_id: str = Field(default_factory=_default_replica_id)
     client_queue_size: int = Field(

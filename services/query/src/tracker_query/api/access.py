@@ -1,17 +1,15 @@
 """What the caller's API key may see, as the gateway's key check forwarded it."""
 
 from typing import Annotated
-from urllib.parse import unquote
 
 from fastapi import Depends, HTTPException, Request
+
+from tracker_contracts import projects_of
 
 
 async def _allowed_projects(request: Request) -> frozenset[str] | None:
     """Projects the key is limited to; None for a key that sees every project."""
-    header = request.headers.get("x-auth-projects")
-    if header is None:
-        return None
-    return frozenset(unquote(name) for name in header.split("|") if name)
+    return projects_of(request.scope["headers"])
 
 
 AllowedProjects = Annotated[frozenset[str] | None, Depends(_allowed_projects)]

@@ -1,0 +1,3 @@
+module github.com/agent-task-tracker/apikey
+
+go 1.22
