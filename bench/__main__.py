@@ -15,7 +15,7 @@ from pathlib import Path
 from .backlog import wait_until_applied
 from .dashboards import raise_open_file_limit
 from .report import Row, markdown, table
-from .scenarios import apply, ingest, live, queries
+from .scenarios import apply, fleet, ingest, live, queries
 from .system import start_system
 
 
@@ -31,10 +31,16 @@ class Sizes:
     tasks: int
     query_requests: int
     events: int
+    fleet_seconds: float  # of each run of the fleet through the gateway
+    sustained_seconds: float
+    search: tuple[float, float, float]  # highest-rate search: start, step, ceiling
 
 
-FULL = Sizes(10, 1_000, (0, 10, 50), 100, 1_000, 20_000, 10_000, 1_000_000, 200, 1_000_000)
-QUICK = Sizes(1, 50, (0, 2), 2, 8, 100, 20, 2_000, 5, 500)
+FULL = Sizes(
+    10, 1_000, (0, 10, 50), 100, 1_000, 20_000, 10_000, 1_000_000, 200, 1_000_000,
+    60, 300, (1_000, 250, 6_000),
+)  # fmt: skip
+QUICK = Sizes(1, 50, (0, 2), 2, 8, 100, 20, 2_000, 5, 500, 2, 3, (50, 50, 100))
 
 
 def _pipeline(sizes: Sizes, runs: int) -> list[Row]:
@@ -50,7 +56,6 @@ def _pipeline(sizes: Sizes, runs: int) -> list[Row]:
         )
         system.start("query")
         asyncio.run(wait_until_applied(system.redis.url))
-        rows += live.end_to_end(system, runs=runs, seconds=sizes.seconds, rate=sizes.rate)
         rows += live.fan_out(
             system,
             runs=runs,
@@ -60,6 +65,23 @@ def _pipeline(sizes: Sizes, runs: int) -> list[Row]:
         )
         rows += live.idle_connections(system, connections=sizes.idle_connections)
         rows += apply.after_a_crash(system, runs=runs, rate=sizes.rate)
+        return rows
+    finally:
+        system.stop()
+
+
+def _gateway(sizes: Sizes, runs: int) -> list[Row]:
+    """A fleet through the gateway, every service running (the consumer and the live feed)."""
+    system = start_system()
+    try:
+        seconds, rate = sizes.fleet_seconds, sizes.rate
+        rows = fleet.sustained(system, runs=runs, seconds=sizes.sustained_seconds, rate=rate)
+        start, step, ceiling = sizes.search
+        rows += fleet.highest_rate(
+            system, runs=runs, seconds=seconds, start=start, step=step, ceiling=ceiling
+        )
+        rows += fleet.to_dashboards(system, runs=runs, seconds=seconds, rate=rate)
+        rows += fleet.three_paths(system, runs=runs, seconds=seconds, rate=rate)
         return rows
     finally:
         system.stop()
@@ -81,6 +103,7 @@ def _apply(sizes: Sizes, runs: int) -> list[Row]:
 
 
 BENCHMARKS: dict[str, Callable[[Sizes, int], list[Row]]] = {
+    "gateway": _gateway,
     "ingest": _pipeline,
     "queries": _queries,
     "apply": _apply,

@@ -77,12 +77,15 @@ async def _follow(
         arrivals.closed_early += 1
 
 
-async def _watch(url: str, clients: int, seconds: float, queue: "Queue[Any]") -> None:
+async def _watch(
+    url: str, clients: int, seconds: float, queue: "Queue[Any]", headers: dict[str, str]
+) -> None:
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5)
     async with aiohttp.ClientSession(connector=connector) as session:
         connections = [
-            await session.ws_connect(url, compress=15, timeout=timeout) for _ in range(clients)
+            await session.ws_connect(url, compress=15, timeout=timeout, headers=headers)
+            for _ in range(clients)
         ]
         queue.put("ready")
         arrivals = Arrivals()
@@ -96,21 +99,32 @@ async def _watch(url: str, clients: int, seconds: float, queue: "Queue[Any]") ->
     queue.put(arrivals)
 
 
-def _watch_in_process(url: str, clients: int, seconds: float, queue: "Queue[Any]") -> None:
+def _watch_in_process(
+    url: str, clients: int, seconds: float, queue: "Queue[Any]", headers: dict[str, str]
+) -> None:
     raise_open_file_limit()
-    uvloop.run(_watch(url, clients, seconds, queue))
+    uvloop.run(_watch(url, clients, seconds, queue, headers))
 
 
 class Dashboards:
     """`clients` WebSocket clients on `url`, spread over `processes`, each listening for
     `seconds` after all are connected."""
 
-    def __init__(self, url: str, clients: int, seconds: float, processes: int = 1) -> None:
+    def __init__(
+        self,
+        url: str,
+        clients: int,
+        seconds: float,
+        processes: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self._queue: Queue[Any] = context.Queue()
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
         self._processes = [
-            context.Process(target=_watch_in_process, args=(url, share, seconds, self._queue))
+            context.Process(
+                target=_watch_in_process, args=(url, share, seconds, self._queue, headers or {})
+            )
             for share in shares
             if share
         ]

@@ -1,7 +1,7 @@
 """The system under test, started the way `make run` starts it, on servers of its own.
 
-Embedded PostgreSQL and Redis (append-only file, fsync on every write), the three services,
-the key check and the real Traefik with the gateway's own routes. Each service runs as its own
+Embedded PostgreSQL and Redis (append-only file, fsync on every write), the three services and
+the real Traefik with the gateway's own routes and key check. Each service runs as its own
 process so that a benchmark can measure, stop or kill it alone.
 """
 
@@ -9,12 +9,14 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
+from tracker_contracts import KEY_NAME_HEADER, KEY_SCOPE_HEADER
 from tracker_localstack import traefik
 from tracker_localstack.databases import ensure_database
 from tracker_localstack.ports import free_port
@@ -30,7 +32,6 @@ APPS = {
     "ingest": ("tracker_ingest", "app:create_app"),
     "query": ("tracker_query", "app:create_app"),
     "realtime": ("tracker_realtime", "app:create_app"),
-    "keycheck": ("tracker_gateway", "keycheck:create_app"),
 }
 
 
@@ -64,6 +65,11 @@ class System:
         return {"X-API-Key": self.api_key}
 
     @property
+    def identity(self) -> dict[str, str]:
+        """What the gateway adds for the benchmark's key: for requests straight to a service."""
+        return {KEY_NAME_HEADER: "bench", KEY_SCOPE_HEADER: "admin"}
+
+    @property
     def ws_url(self) -> str:
         return self.gateway_url.replace("http://", "ws://", 1)
 
@@ -80,22 +86,18 @@ class System:
     def start_gateway(self) -> None:
         port = free_port()
         urls = {name: [service.url] for name, service in self.services.items()}
+        run_dir = self.root / "gateway"
         config = traefik.write_config(
-            self.root / "gateway",
-            f"127.0.0.1:{port}",
-            urls,
-            self.root / "logs" / "traefik-access.log",
+            run_dir, f"127.0.0.1:{port}", urls, self.root / "logs" / "traefik-access.log"
         )
-        env = {
-            **os.environ,
-            **self.env,
-            "TRACKER_SERVICE_PROVIDER": "file",
-            "KEYCHECK_URL": self.services["keycheck"].url,
-        }
+        env = {**os.environ, **self.env, "TRACKER_SERVICE_PROVIDER": "file"}
+        keys = [sys.executable, "-m", "tracker_gateway.keysync", str(traefik.keys_file(run_dir))]
+        subprocess.run(keys, env=env, check=True)
         log = (self.root / "logs" / "traefik.log").open("ab")
         self._gateway = subprocess.Popen(
-            [str(traefik.TRAEFIK), f"--configFile={config}"],
+            traefik.command(config),
             env=env,
+            cwd=traefik.WORKING_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

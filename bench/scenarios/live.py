@@ -57,33 +57,6 @@ def _follow_while_sending(
     return _delivery(sent, arrivals, dashboards), cpu.describe()
 
 
-def end_to_end(system: System, *, runs: int, seconds: float, rate: float) -> list[Row]:
-    """Webhook sent → WebSocket message received, at `rate` events/s with 10 dashboards."""
-    cpu_texts = []
-
-    def once() -> dict[str, float]:
-        delivery, cpu = _follow_while_sending(
-            system, dashboards=10, processes=1, rate=rate, seconds=seconds, project="bench-live"
-        )
-        cpu_texts.append(cpu)
-        return {
-            "p50": percentile(delivery.latencies, 0.50),
-            "p99": percentile(delivery.latencies, 0.99),
-            "missing": delivery.expected - delivery.delivered,
-        }
-
-    figures = median_of_runs(runs, once)
-    return [
-        Row(
-            f"end to end: webhook → WebSocket, {rate:,.0f} events/s, 10 dashboards",
-            f"p50 {ms(figures['p50'])}, p99 {ms(figures['p99'])}, {figures['missing']:.0f} missed",
-            "p50 ≤ 5 ms, p99 ≤ 20 ms",
-            figures["p50"] <= 0.005 and figures["p99"] <= 0.020 and figures["missing"] == 0,
-            cpu_texts[len(cpu_texts) // 2],
-        )
-    ]
-
-
 def fan_out(
     system: System, *, runs: int, seconds: float, clients: int, deliveries: float
 ) -> list[Row]:
@@ -122,7 +95,7 @@ def idle_connections(system: System, *, connections: int) -> list[Row]:
     before = realtime.memory_info().rss
     url = feed_url(system, system.services["realtime"].url.replace("http", "ws", 1), "idle")
     started = time.monotonic()
-    holders = Dashboards(url, connections, seconds=5, processes=4)
+    holders = Dashboards(url, connections, seconds=5, processes=4, headers=system.identity)
     opened = time.monotonic() - started
     held = realtime.memory_info().rss
     arrivals = holders.arrivals()

@@ -1,0 +1,3 @@
+module tracker/bench/loadgen
+
+go 1.27
