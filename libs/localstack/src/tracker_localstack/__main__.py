@@ -12,13 +12,15 @@ import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from honcho.manager import Manager
 
 from . import traefik
 from .databases import ensure_database
-from .postgres import EmbeddedPostgres
+from .ports import WantedPort, busy_ports_message
+from .postgres import EmbeddedPostgres, ServerDidNotStart
 from .processes import uvicorn_command
 from .redis import EmbeddedRedis
 from .settings import LocalSettings
@@ -93,7 +95,32 @@ def _api_key_env(settings: LocalSettings) -> dict[str, str]:
     return {"API_KEY": key_file.read_text().strip()}
 
 
+def _wanted_ports(settings: LocalSettings, processes: dict[str, list[Process]]) -> list[WantedPort]:
+    """Every port the system is about to listen on, with the setting that moves it."""
+    wanted = []
+    if settings.database_url is None:
+        port = settings.embedded_postgres_port
+        wanted.append(
+            WantedPort("127.0.0.1", port, "embedded PostgreSQL", "EMBEDDED_POSTGRES_PORT")
+        )
+    if settings.redis_url is None:
+        port = settings.embedded_redis_port
+        wanted.append(WantedPort("127.0.0.1", port, "embedded Redis", "EMBEDDED_REDIS_PORT"))
+    for service, group in processes.items():
+        setting = f"{service}_port"
+        for process in group:
+            address = urlsplit(process.url)
+            if address.hostname and address.port:
+                moved_by = setting.upper() if setting in LocalSettings.model_fields else None
+                wanted.append(WantedPort(address.hostname, address.port, process.name, moved_by))
+    gateway = WantedPort(settings.gateway_host, settings.gateway_port, "gateway", "GATEWAY_PORT")
+    return [*wanted, gateway]
+
+
 def run(settings: LocalSettings) -> int:
+    if busy := busy_ports_message(_wanted_ports(settings, plan(settings))):
+        print(busy, file=sys.stderr)
+        return 1
     with ExitStack() as servers:
         database_url = settings.database_url
         if database_url is None:
@@ -164,7 +191,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="tracker-local", description=__doc__)
     parser.add_argument("command", choices=["run"])
     parser.parse_args()
-    sys.exit(run(LocalSettings()))
+    try:
+        sys.exit(run(LocalSettings()))
+    except ServerDidNotStart as error:
+        sys.exit(str(error))
 
 
 if __name__ == "__main__":
