@@ -24,6 +24,7 @@ from .postgres import EmbeddedPostgres, ServerDidNotStart
 from .processes import uvicorn_command
 from .redis import EmbeddedRedis
 from .settings import LocalSettings
+from .summary import RunnerPrinter, announce_when_routed, table
 
 DATABASE_NAME = "tracker"
 # Built by `make web` (which `make run` runs first).
@@ -91,8 +92,14 @@ def _api_key_env(settings: LocalSettings) -> dict[str, str]:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(32))
         key_file.chmod(0o600)
-    print(f"API key: none configured, using the generated one in {key_file.resolve()}")
     return {"API_KEY": key_file.read_text().strip()}
+
+
+def _key_location(settings: LocalSettings) -> str:
+    if settings.api_key is None and settings.api_keys is None:
+        return f"the generated one in {(settings.data_dir / 'api-key').resolve()}"
+    names = [name for name in ("API_KEY", "API_KEYS") if name in os.environ]
+    return f"{' / '.join(names)} from the environment" if names else "API_KEY(S) from .env"
 
 
 def _wanted_ports(settings: LocalSettings, processes: dict[str, list[Process]]) -> list[WantedPort]:
@@ -121,6 +128,7 @@ def run(settings: LocalSettings) -> int:
     if busy := busy_ports_message(_wanted_ports(settings, plan(settings))):
         print(busy, file=sys.stderr)
         return 1
+    listening: list[tuple[str, str]] = []
     with ExitStack() as servers:
         database_url = settings.database_url
         if database_url is None:
@@ -129,7 +137,10 @@ def run(settings: LocalSettings) -> int:
             ).start()
             servers.callback(postgres.stop)
             database_url = ensure_database(postgres.admin_url(), DATABASE_NAME)
-            print(f"embedded PostgreSQL  127.0.0.1:{postgres.port}  data in {postgres.data_dir}")
+            print("embedded PostgreSQL started")
+            listening.append(
+                ("embedded PostgreSQL", f"127.0.0.1:{postgres.port}  data in {postgres.data_dir}")
+            )
         redis_url = settings.redis_url
         if redis_url is None:
             redis = EmbeddedRedis(
@@ -139,7 +150,10 @@ def run(settings: LocalSettings) -> int:
             ).start()
             servers.callback(redis.stop)
             redis_url = redis.url
-            print(f"embedded Redis       127.0.0.1:{redis.port}  data in {redis.data_dir}")
+            print("embedded Redis started")
+            listening.append(
+                ("embedded Redis", f"127.0.0.1:{redis.port}  data in {redis.data_dir}")
+            )
 
         env = {
             **_dotenv(),
@@ -168,17 +182,45 @@ def run(settings: LocalSettings) -> int:
             logs / "traefik-access.log",
         )
 
-        manager = Manager()
+        manager = Manager(printer=RunnerPrinter())
         for group in processes.values():
             for process in group:
                 manager.add_process(process.name, _quoted(process.command), env=env)
-                print(f"{process.name:<20} {process.url}")
+                listening.append((process.name, process.url))
+        # Traefik starts once every service it routes to answers its liveness path.
+        routed = [
+            url + traefik.LIVENESS_PATHS.get(service, "/health")
+            for service, group in urls.items()
+            for url in group
+        ]
+        gateway = [str(traefik.TRAEFIK), f"--configFile={gateway_config}"]
         manager.add_process(
-            "gateway", _quoted([str(traefik.TRAEFIK), f"--configFile={gateway_config}"]), env=env
+            "gateway",
+            _quoted(
+                [sys.executable, "-m", "tracker_localstack.when_ready", *routed, "--", *gateway]
+            ),
+            env=env,
         )
-        print(f"{'gateway':<20} http://{settings.gateway_host}:{settings.gateway_port}")
+        gateway_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        listening.append(("gateway", gateway_url))
+        names = ", ".join(process.name for group in processes.values() for process in group)
+        print(f"starting {names}; the gateway once they answer")
+        summary = "\n".join(
+            [
+                "Agent Task Tracker is up:",
+                table(listening),
+                f"Dashboard: {_browsable(gateway_url)}/  (API key: {_key_location(settings)})",
+                "Ctrl-C stops everything.",
+            ]
+        )
+        announce_when_routed(manager, gateway_url, summary)
         manager.loop()
         return manager.returncode or 0
+
+
+def _browsable(url: str) -> str:
+    """The URL to open in a browser: a wildcard address becomes localhost."""
+    return url.replace("://0.0.0.0:", "://localhost:").replace("://[::]:", "://localhost:")
 
 
 def _quoted(command: list[str]) -> str:
