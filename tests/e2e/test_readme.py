@@ -108,8 +108,9 @@ def test_make_help_and_the_readme_name_the_same_targets() -> None:
     ).stdout
     targets = set(re.findall(r"^  make (\S+)", help_text, re.MULTILINE))
     assert "run" in targets
-    mentioned = set(re.findall(r"`make ([a-z-]+)", README.read_text()))
-    assert mentioned == targets
+    text = README.read_text()
+    assert set(re.findall(r"^\| `make ([a-z-]+)` \|", text, re.MULTILINE)) == targets
+    assert set(re.findall(r"`make ([a-z-]+)", text)) <= targets
 
 
 def test_start_up_prints_no_warning_or_error(newcomer: Newcomer) -> None:
