@@ -55,11 +55,15 @@ class Newcomer:
     def gateway_port(self) -> int:
         return self.ports["GATEWAY_PORT"]
 
-    def requests_since(self, offset: int) -> list[dict[str, object]]:
-        """Requests the gateway logged after byte `offset` of its access log."""
+    def requests_since(self, offset: int) -> tuple[list[dict[str, object]], int]:
+        """Requests the gateway logged after byte `offset` of its access log, and the offset
+        after the last whole line (one being written is left for the next call)."""
         with self.access_log.open("rb") as log:
             log.seek(offset)
-            return [json.loads(line) for line in log.read().splitlines() if line.strip()]
+            written = log.read()
+        whole = written[: written.rfind(b"\n") + 1]
+        requests = [json.loads(line) for line in whole.splitlines() if line.strip()]
+        return requests, offset + len(whole)
 
     @property
     def access_log(self) -> Path:
