@@ -1,4 +1,5 @@
 import { Area, AreaChart, ResponsiveContainer, YAxis } from "recharts";
+import { CURVE } from "@/components/chartSeries";
 
 /** A tiny area chart without axes, for a trend at a glance. */
 export function Sparkline({
@@ -23,7 +24,7 @@ export function Sparkline({
         </defs>
         <YAxis hide domain={[0, (max: number) => Math.max(1, max)]} />
         <Area
-          type="monotone"
+          type={CURVE}
           dataKey="value"
           stroke={color}
           strokeWidth={1.5}

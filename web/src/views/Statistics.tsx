@@ -16,6 +16,7 @@ import {
 } from "recharts";
 import type { Bucket, ErrorType, Outcomes, Project, ProjectStats, TimeSeries } from "@/api/types";
 import { axisProps, CHART_COLORS, gridProps, tooltipProps } from "@/components/charts";
+import { chartPoints, CURVE, WITH_GAPS, type ChartPoint } from "@/components/chartSeries";
 import { EmptyState } from "@/components/EmptyState";
 import { OUTCOME_TONES } from "@/components/OutcomeCounts";
 import { ErrorBanner } from "@/components/ErrorBanner";
@@ -86,6 +87,22 @@ function ChartCard({
       </CardContent>
     </Card>
   );
+}
+
+/** A success rate with no neighbour to draw a line to: a dot, so it is not lost in a gap. */
+function LoneRate({
+  cx,
+  cy,
+  index,
+  payload,
+}: {
+  cx?: number;
+  cy?: number;
+  index?: number;
+  payload?: ChartPoint;
+}) {
+  if (!payload?.lone || cx == null || cy == null) return <g key={index} />;
+  return <circle key={index} cx={cx} cy={cy} r={3} fill={CHART_COLORS.completed} />;
 }
 
 function ErrorRanking({ errors }: { errors: ErrorType[] }) {
@@ -188,14 +205,7 @@ export function Statistics() {
     5000,
   );
 
-  const points = (series.data?.points ?? []).map((point) => {
-    const finished = point.completed + point.failed;
-    return {
-      ...point,
-      label: tickLabel(point.start, bucket),
-      success: finished > 0 ? Math.round((point.completed / finished) * 1000) / 10 : null,
-    };
-  });
+  const points = chartPoints(series.data?.points ?? [], (start) => tickLabel(start, bucket));
   const startedInRange = points.reduce((sum, point) => sum + point.started, 0);
   const durations = outcomes.data?.durations;
   const durationBars = durations
@@ -305,7 +315,7 @@ export function Statistics() {
             <Line
               dataKey="started"
               name="Started"
-              type="monotone"
+              type={CURVE}
               stroke={CHART_COLORS.started}
               strokeWidth={2}
               dot={false}
@@ -327,7 +337,7 @@ export function Statistics() {
       <div className="grid gap-4 lg:grid-cols-2">
         <ChartCard
           title="Success rate"
-          description={`Completed among finished tasks, per ${bucket}`}
+          description={`Completed among finished tasks, per ${bucket}; a gap where none finished`}
           loading={series.loading}
         >
           <AreaChart data={points} margin={{ left: -20, right: 8, top: 4 }}>
@@ -340,14 +350,17 @@ export function Statistics() {
             <CartesianGrid {...gridProps} />
             <XAxis dataKey="label" {...axisProps} minTickGap={24} />
             <YAxis {...axisProps} domain={[0, 100]} unit="%" />
-            <Tooltip {...tooltipProps} formatter={(value) => [`${value}%`, "Success"]} />
+            <Tooltip
+              {...tooltipProps}
+              formatter={(value) => [value == null ? "nothing finished" : `${value}%`, "Success"]}
+            />
             <Area
               dataKey="success"
-              type="monotone"
-              connectNulls
+              {...WITH_GAPS}
               stroke={CHART_COLORS.completed}
               strokeWidth={2}
               fill="url(#success-fill)"
+              dot={LoneRate}
             />
           </AreaChart>
         </ChartCard>

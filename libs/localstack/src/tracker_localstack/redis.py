@@ -35,6 +35,9 @@ class EmbeddedRedis:
                 "--logfile", str(self.data_dir / "redis.log"),
             ],
             stdin=subprocess.DEVNULL,
+            # Out of the terminal's process group: Ctrl-C stops the services first, and Redis
+            # only after them (`stop`), so they do not log a lost connection on the way out.
+            start_new_session=True,
         )  # fmt: skip
         _wait_for_port(self.port, self._process)
         return self

@@ -19,9 +19,9 @@ TRAEFIK = Path(sys.executable).parent / "traefik"
 # Traefik loads local plugins from ./plugins-local: it runs in the gateway's directory.
 WORKING_DIR = GATEWAY_DIR
 KEYS_FILE = "api-keys.yml"
-# The keys that may change while the system runs, unless API_KEYS_FILE names another file;
-# docker-compose reads the same one.
-DEFAULT_API_KEYS_FILE = GATEWAY_DIR / "keys" / "api-keys"
+# The commented, empty file of keys that may change while the system runs (API_KEYS_FILE):
+# docker-compose reads it where it is, `make run` starts its own copy from it.
+API_KEYS_TEMPLATE = GATEWAY_DIR / "keys" / "api-keys"
 
 
 def keys_file(run_dir: Path) -> Path:
