@@ -26,7 +26,7 @@ LOADGEN := $(TOOLS)/bin/loadgen
 .PHONY: help install run test lint format clean web web-test web-browser bench bench-tools gateway-test
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -66,7 +66,7 @@ bench-tools: install $(LOADGEN) ## Install hey and build loadgen, the benchmarks
 $(LOADGEN): bench/loadgen/main.go bench/loadgen/go.mod
 	cd bench/loadgen && $(GO) vet . && $(GO) build -o $(CURDIR)/$(LOADGEN) .
 
-bench: install bench-tools ## Measure the whole pipeline here (~20 min); writes docs/benchmarks.md
+bench: install bench-tools ## Measure the whole pipeline here (~1 hour); writes docs/benchmarks.md
 	$(UV) run --frozen --no-sync python -m bench --output docs/benchmarks.md
 
 lint: install ## ruff (lint + format check) and mypy over the workspace

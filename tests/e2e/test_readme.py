@@ -35,7 +35,7 @@ TROUBLE = re.compile(
     r"|(?i:\w+(warning|error|exception)\b)"
 )
 ROW = re.compile(r"  (?P<part>\S+(?: \S+)?)\s{2,}(?P<where>\S.*)")
-SERVICES = ["ingest", "query", "realtime", "keycheck", "portal", "web"]
+SERVICES = ["ingest", "query", "realtime", "portal", "web"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ def test_the_summary_comes_last_once_every_part_is_up(newcomer: Newcomer) -> Non
     for service in SERVICES:
         assert any(f"{service} " in line and "Uvicorn running on" in line for line in before)
     assert any("gateway" in line and "Starting provider" in line for line in before)
+    assert any("keys" in line and "API keys in force: default" in line for line in before)
 
     gateway = f"http://127.0.0.1:{newcomer.gateway_port}"
     key_file = (newcomer.data_dir / "api-key").resolve()

@@ -99,15 +99,20 @@ def write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def sync_once(path: Path) -> int:
-    """Write the keys as configured now; return how many."""
+def sync_once(path: Path) -> list[ApiKey]:
+    """Write the keys as configured now, and return them."""
     keys = configured_keys()
     if not keys:
         raise InvalidKeys(
             "No API key configured: set API_KEY, API_KEYS=name:scope:key,... or API_KEYS_FILE."
         )
     write(path, render(keys))
-    return len(keys)
+    return keys
+
+
+def _report(keys: list[ApiKey]) -> None:
+    names = ", ".join(key.name for key in keys) or "none: every request is refused"
+    logger.info("API keys in force: %s", names)
 
 
 def watch(path: Path, poll_seconds: float = POLL_SECONDS) -> None:
@@ -127,8 +132,7 @@ def watch(path: Path, poll_seconds: float = POLL_SECONDS) -> None:
             if text != written:
                 write(path, text)
                 written = text
-                names = ", ".join(key.name for key in keys) or "none: every request is refused"
-                logger.info("API keys in force: %s", names)
+                _report(keys)
         time.sleep(poll_seconds)
 
 
@@ -143,11 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        sync_once(arguments.file)
+        keys = sync_once(arguments.file)
     except InvalidKeys as invalid:
         print(invalid, file=sys.stderr)
         return 2
     if arguments.watch:
+        _report(keys)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
             watch(arguments.file)
     return 0
