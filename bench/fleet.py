@@ -111,19 +111,33 @@ class SocketWatch:
 
     peak: dict[str, int] = field(default_factory=dict)
     last: dict[str, int] = field(default_factory=dict)
+    totals: list[int] = field(default_factory=list)
+    """Sockets toward the hops in `internal`, at each sample."""
+    internal: frozenset[str] = frozenset()
+
+    def grew(self) -> bool:
+        """Whether the second half of the run held clearly more than the first: sockets that
+        pile up rather than a steady churn."""
+        half = len(self.totals) // 2
+        if half == 0:
+            return False
+        return max(self.totals[half:]) > 1.5 * max(self.totals[:half]) + 100
 
     def describe(self) -> str:
         return ", ".join(f"{hop} {self.last[hop]} (peak {self.peak[hop]})" for hop in self.last)
 
 
 @contextmanager
-def watched_sockets(hops: dict[str, int], every: float = 5.0) -> Iterator[SocketWatch]:
+def watched_sockets(
+    hops: dict[str, int], internal: frozenset[str], every: float = 5.0
+) -> Iterator[SocketWatch]:
     """Count TIME-WAIT sockets toward `hops` every `every` seconds while the block runs."""
-    watch = SocketWatch()
+    watch = SocketWatch(internal=internal)
     stop = threading.Event()
 
     def sample() -> None:
         watch.last = time_wait(hops)
+        watch.totals.append(sum(watch.last[hop] for hop in internal))
         for hop, count in watch.last.items():
             watch.peak[hop] = max(watch.peak.get(hop, 0), count)
 
