@@ -403,7 +403,7 @@ def test_traefik_gets_its_config_the_routes_the_keys_and_the_docker_socket(servi
     assert static["providers"]["file"]["watch"] is True
     assert set(traefik["volumes"]) >= {
         "./gateway/traefik.yml:/etc/traefik/traefik.yml:ro",
-        f"gateway-keys:{dynamic}:ro",
+        f"gateway-keys:{dynamic}",
         f"./gateway/dynamic/routes.yml:{dynamic}/routes.yml:ro",
         "./gateway/plugins-local:/plugins-local:ro",
         "/var/run/docker.sock:/var/run/docker.sock:ro",
