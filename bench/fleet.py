@@ -112,8 +112,7 @@ class SocketWatch:
     peak: dict[str, int] = field(default_factory=dict)
     last: dict[str, int] = field(default_factory=dict)
     totals: list[int] = field(default_factory=list)
-    """Sockets toward the hops in `internal`, at each sample."""
-    internal: frozenset[str] = frozenset()
+    """Sockets toward the internal hops, at each sample."""
 
     def grew(self) -> bool:
         """Whether the second half of the run held clearly more than the first: sockets that
@@ -132,7 +131,7 @@ def watched_sockets(
     hops: dict[str, int], internal: frozenset[str], every: float = 5.0
 ) -> Iterator[SocketWatch]:
     """Count TIME-WAIT sockets toward `hops` every `every` seconds while the block runs."""
-    watch = SocketWatch(internal=internal)
+    watch = SocketWatch()
     stop = threading.Event()
 
     def sample() -> None:

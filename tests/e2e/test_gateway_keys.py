@@ -55,9 +55,7 @@ def test_keys_are_added_and_revoked_within_seconds_without_a_restart(stack: Stac
         eventually(lambda: projects_status(stack, key) == 200, within=10)
 
         stack.keys_file.write_text(HEADER)
-        revoked_at = time.monotonic()
         eventually(lambda: projects_status(stack, key) == 401, within=10)
-        assert time.monotonic() - revoked_at < 10
     # Requests kept flowing with the other keys while the gateway took the changes.
     assert len(steady.statuses) > 10
     assert set(steady.statuses) == {202}
