@@ -26,7 +26,7 @@ API_KEYS_TEMPLATE = GATEWAY_DIR / "keys" / "api-keys"
 
 def keys_file(run_dir: Path) -> Path:
     """Where `tracker_gateway.keysync` writes the keys for the gateway configured in `run_dir`."""
-    return run_dir / "dynamic" / KEYS_FILE
+    return run_dir.resolve() / "dynamic" / KEYS_FILE
 
 
 def command(config: Path) -> list[str]:
@@ -37,8 +37,12 @@ def command(config: Path) -> list[str]:
 def write_config(
     run_dir: Path, address: str, services: dict[str, list[str]], access_log: Path
 ) -> Path:
-    """Write the local static and dynamic configuration; return the static file's path."""
+    """Write the local static and dynamic configuration; return the static file's path.
+
+    Every path is absolute: Traefik runs in `WORKING_DIR`, not where `make run` was started.
+    """
     static: dict[str, Any] = yaml.safe_load((GATEWAY_DIR / "traefik.yml").read_text())
+    run_dir, access_log = run_dir.resolve(), access_log.resolve()
     dynamic_dir = run_dir / "dynamic"
     if dynamic_dir.exists():
         shutil.rmtree(dynamic_dir)
