@@ -16,7 +16,8 @@ def _default_replica_id() -> str:
 class RealtimeSettings(BaseSettings):
     """Realtime service configuration, read from the environment and `.env`."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # A URL that does not parse is reported without its value: it may hold a password.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
     require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
