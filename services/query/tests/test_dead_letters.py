@@ -294,3 +294,23 @@ def _data(fields: dict[bytes, bytes]) -> bytes:
 async def _letters(client: httpx.AsyncClient, count: int) -> list[dict] | None:
     entries = (await client.get("/api/dead-letters")).json()["entries"]
     return entries if len(entries) == count else None
+
+
+async def test_an_event_that_fails_again_is_buried_again_and_redriven_once(
+    consumer_settings,
+) -> None:
+    settings = consumer_settings
+    async with running(settings) as client, Redis.from_url(str(settings.redis_url)) as redis:
+        await redis.xadd(settings.events_stream, {"note": "not an event"})
+        [first] = await eventually_async(lambda: _letters(client, 1))
+        answer = await client.post("/api/dead-letters/redrive", json={"all": True})
+        assert answer.json() == {"redriven": 1}
+        [again] = await eventually_async(lambda: _letters_other_than(client, first["id"]))
+        assert again["event"] == {"note": "not an event"}
+        assert again["entry_id"] != first["entry_id"]
+        assert (await client.get("/api/dead-letters")).json()["total"] == 1
+
+
+async def _letters_other_than(client: httpx.AsyncClient, letter_id: str) -> list[dict] | None:
+    entries = (await client.get("/api/dead-letters")).json()["entries"]
+    return entries if entries and entries[0]["id"] != letter_id else None

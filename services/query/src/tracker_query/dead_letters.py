@@ -245,8 +245,12 @@ class DeadLetters:
     async def _matching(
         self, selection: Selection, limit: int | None
     ) -> AsyncIterator[list[DeadLetter]]:
-        """The matching letters, oldest first, a chunk at a time."""
+        """The matching letters, oldest first, a chunk at a time; only those buried before it
+        began (an event re-driven and buried again is not taken up a second time)."""
         low, high = selection.id_range()
+        if high == "+":
+            newest = await self._range("+", "-", newest_first=True, count=1)
+            high = newest[0].id if newest else None
         left = limit
         while left is None or left > 0:
             letters = await self._range(high, low, newest_first=False)

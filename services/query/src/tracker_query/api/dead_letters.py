@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+from tracker_contracts import Name, Timestamp
 
 from ..dead_letters import LETTER_ID, SCAN_LIMIT, DeadLetter, DeadLetters, Selection
 from ..errors import DeadLetterNotFound
@@ -115,14 +117,14 @@ class SelectionIn(BaseModel):
         },
     )
 
-    all: bool = Field(default=False, description="Every dead letter; no filter may be given.")
+    all: StrictBool = Field(default=False, description="Every dead letter; no filter may be given.")
     reason: str | None = Field(
         default=None, min_length=1, max_length=200, description="The reason contains this text."
     )
-    project: str | None = Field(default=None, min_length=1, max_length=128)
-    since: AwareDatetime | None = Field(default=None, description="Failed at or after this.")
-    until: AwareDatetime | None = Field(default=None, description="Failed before this.")
-    limit: int | None = Field(
+    project: Name | None = None
+    since: Timestamp | None = Field(default=None, description="Failed at or after this.")
+    until: Timestamp | None = Field(default=None, description="Failed before this.")
+    limit: StrictInt | None = Field(
         default=None, ge=1, le=1_000_000, description="Act on at most this many, oldest first."
     )
 
@@ -184,9 +186,9 @@ async def list_dead_letters(
     reason: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Reason contains this text.")
     ] = None,
-    project: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Failed at or after this.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Failed before this.")] = None,
+    project: Annotated[Name | None, Query()] = None,
+    since: Annotated[Timestamp | None, Query(description="Failed at or after this.")] = None,
+    until: Annotated[Timestamp | None, Query(description="Failed before this.")] = None,
 ) -> DeadLettersOut:
     page = await letters.page(Selection(reason, project, since, until), limit, cursor)
     return DeadLettersOut(
