@@ -41,7 +41,7 @@ class RealtimeSettings(BaseSettings):
     replay_index_max_entries: int = Field(
         default=1_000_000,
         ge=0,
-        description="Recent stream entries indexed by project for resumes (16 bytes each).",
+        description="Recent stream entries indexed by project for resumes (25 bytes each).",
     )
     max_connections_per_key: int = Field(
         default=100,
