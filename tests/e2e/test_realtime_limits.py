@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.factories import event
 from tests.waiting import eventually
-from tracker_contracts import EventKind
+from tracker_contracts import KEY_NAME_HEADER, EventKind
 from tracker_ingest import stream_entry
 from tracker_localstack.processes import Service
 
@@ -122,6 +122,49 @@ def test_a_client_that_stops_reading_its_replay_is_closed_without_buffering_it(
 
     assert closed == (1013, "client too slow; reconnect")
     assert received < REPLAYED, "the whole replay was buffered for a client that read nothing"
+
+
+@pytest.fixture
+def two_replicas(redis_url: str, events_stream: str) -> Iterator[list[Service]]:
+    env = {
+        "REQUIRE_GATEWAY_IDENTITY": "false",
+        "REDIS_URL": redis_url,
+        "EVENTS_STREAM": events_stream,
+        "MAX_CONNECTIONS_PER_KEY": "3",
+    }
+    replicas = [Service("tracker_realtime", env).start() for _ in range(2)]
+    yield replicas
+    for replica in replicas:
+        replica.stop()
+
+
+def test_a_key_s_connections_are_capped_across_replica_processes(
+    two_replicas: list[Service],
+) -> None:
+    """As the gateway stamps them: the key's name in X-Auth-Key-Name."""
+
+    async def open_as(replica: Service, key_name: str) -> ClientConnection:
+        url = replica.url.replace("http", "ws") + "/webhook/ws?project=p"
+        return await connect(url, additional_headers={KEY_NAME_HEADER: key_name})
+
+    async def scenario() -> tuple[tuple[int, str], str]:
+        first, second = two_replicas
+        held = [await open_as(first, "dashboard"), await open_as(second, "dashboard")]
+        held.append(await open_as(first, "dashboard"))
+        try:
+            refused = await refusal(await open_as(second, "dashboard"))
+            other = await open_as(second, "another")
+            await other.send("ping")
+            answer = await other.recv()
+            await other.close()
+        finally:
+            await asyncio.gather(*[websocket.close() for websocket in held])
+        return refused, str(answer)
+
+    refused, answer = asyncio.run(scenario())
+
+    assert refused == (4029, "this API key already has 3 open connections; close one first")
+    assert answer == "pong"
 
 
 async def open_feed(stack: Stack, key: str) -> ClientConnection:
