@@ -196,6 +196,7 @@ def test_a_key_holding_its_most_connections_is_refused_another(stack: Stack) -> 
             other_answer = await other.recv()
             await other.close()
             await held.pop().close()
+            await asyncio.to_thread(eventually, lambda: counted() == limit - 1)
             again = await open_feed(stack, "dashboard")  # a freed place can be taken
             await again.send("ping")
             again_answer = await again.recv()
