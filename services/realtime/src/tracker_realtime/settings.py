@@ -34,6 +34,21 @@ class RealtimeSettings(BaseSettings):
         ge=0,
         description="A resuming client that missed more events is told to reload instead.",
     )
+    replay_max_scanned: int = Field(
+        default=20_000,
+        ge=0,
+        description="Stream entries read at most for one resume, beyond what the index holds.",
+    )
+    replay_index_max_entries: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="Recent stream entries indexed by project for resumes (25 bytes each).",
+    )
+    max_connections_per_key: int = Field(
+        default=100,
+        ge=1,
+        description="WebSocket connections one API key may hold open across all replicas.",
+    )
     heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="How often each client gets a heartbeat message."
     )
