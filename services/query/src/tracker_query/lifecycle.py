@@ -48,8 +48,8 @@ class TaskState:
     stack_trace: str | None = None
     details: dict[str, Any] | None = None
     details_size: int = 0
-    """The bytes `details` takes as JSON (see `metadata_size`), kept so merging need not
-    measure the whole object again."""
+    """The bytes `details` takes as JSON, the sum of its entries' sizes (0 with no entry), kept
+    so that merging need not measure the whole object again."""
     metadata_truncated: bool = False
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -131,11 +131,6 @@ def _merge_metadata(task: TaskState, update: dict[str, Any] | None) -> None:
         return
     task.details = {**current, **update}
     task.details_size = size
-
-
-def metadata_size(details: dict[str, Any]) -> int:
-    """The bytes `details` takes as JSON: 0 for an empty object, which has no key to bound."""
-    return sum(_entry_size(key, value) for key, value in details.items())
 
 
 def _entry_size(key: str, value: Any) -> int:

@@ -106,7 +106,7 @@ async def lock_tasks(session: AsyncSession, keys: Collection[TaskKey]) -> dict[T
         fields = dict(row)
         pk, key = fields.pop("id"), (fields.pop("project_id"), fields.pop("task_id"))
         if fields["details"] is not None:
-            # PostgreSQL writes JSON with the separators `metadata_size` counts: its length is
+            # PostgreSQL writes JSON with the separators the lifecycle counts: its length is
             # the size, without measuring each entry again.
             text_size = len(fields["details"].encode())
             fields["details"] = json.loads(fields["details"])

@@ -28,8 +28,8 @@ ACTIVE = sa.text("status IN ('pending', 'running', 'paused')")
 
 # NULL when `object` fits as a whole (or is not an object); else the object of its keys, taken
 # in code-point order, each kept if it still fits. An object of n entries takes 2 + Σ entry +
-# 2·(n − 1) bytes as PostgreSQL writes it (`"key": value, …`): Σ (entry + 2), as the service's
-# `lifecycle.metadata_size` counts.
+# 2·(n − 1) bytes as PostgreSQL writes it (`"key": value, …`): Σ (entry + 2), as the
+# service's `lifecycle` counts.
 METADATA_WITHIN = """
 CREATE FUNCTION metadata_within(object jsonb, max_bytes integer, max_keys integer DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
