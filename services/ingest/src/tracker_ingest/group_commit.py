@@ -9,6 +9,10 @@ The script also settles idempotency: an append that names a record key is skippe
 already has a record (the caller decides what that record means), else the entry and the record
 are written together. Checking and writing in one script leaves no window between the two, so
 two requests with the same key can never both append.
+
+Before writing, the script refuses the whole call when `max_stream_length` events wait to be
+applied (the backlog, computed as the comment on the script explains), and Redis refuses it
+when at `maxmemory`: either way nothing of it is written, and its requests are answered 503.
 """
 
 import asyncio
