@@ -64,3 +64,20 @@ async def test_a_backlog_over_the_bound_is_refused_with_retry_after(
         await redis.xack(events_stream, GROUP, *(entry["message_id"] for entry in pending))
         assert await post(client, 1) == [202]
     assert await redis.xlen(events_stream) == 2 * BOUND + 1
+
+
+async def test_entries_of_other_writers_count_until_the_group_reads_past_them(
+    serve_ingest, redis, events_stream
+) -> None:
+    # Entries appended without ingest (as the benchmark fills the stream) carry no sequence.
+    for number in range(BOUND):
+        await redis.xadd(events_stream, {"__data__": f"filled-{number}"})
+    async with serve_ingest(stream_max_length=BOUND) as client:
+        assert await post(client, 1) == [503]  # all of them wait
+        await apply(redis, events_stream, BOUND)
+        assert await post(client, 1) == [202]  # all applied
+        # Last read an entry without a sequence: what follows is not known, so all may wait.
+        assert await post(client, 1) == [503]
+        await apply(redis, events_stream, 1)
+        assert await post(client, BOUND) == [202] * BOUND
+        assert await post(client, 1) == [503]

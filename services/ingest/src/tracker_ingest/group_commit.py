@@ -39,12 +39,13 @@ logger = logging.getLogger(__name__)
 # trims them after a retention time) and do not count. Redis 6.2 reports no group lag, so each
 # entry carries its sequence number (the append count up to it, one small integer that every
 # reader ignores): the entries after a last-delivered id are the count now minus that entry's
-# sequence. Entries that other writers appended carry none and are not counted; the backlog is
-# also capped by XLEN, which it can never exceed. All this runs only when XLEN reaches the
-# bound: below it, the backlog is below it too.
+# sequence. When that entry has no sequence (the group has read nothing yet, or last read an
+# entry another writer appended), the backlog is taken to be XLEN until the group reads past
+# it; entries of other writers after ours are not counted. The backlog is capped by XLEN. All
+# this runs only when XLEN reaches the bound: below it, the backlog is below it too.
 _APPEND_SCRIPT = f"""
 local function sequence_at(id)
-  local entry = redis.call('XREVRANGE', KEYS[1], id, '-', 'COUNT', 1)[1]
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
   if entry then
     local fields = entry[2]
     for i = 1, #fields, 2 do
@@ -53,7 +54,7 @@ local function sequence_at(id)
       end
     end
   end
-  return 0  -- unknown: count every appended entry as waiting (XLEN caps it)
+  return nil
 end
 
 local function backlog(length)
@@ -71,7 +72,11 @@ local function backlog(length)
       if group[i] == 'last-delivered-id' then delivered = group[i + 1] end
     end
     if delivered ~= newest then
-      waiting = waiting + appended - sequence_at(delivered)
+      local sequence = sequence_at(delivered)
+      if not sequence then
+        return length  -- read up to no entry of ours (none yet, or another writer's): unknown
+      end
+      waiting = waiting + appended - sequence
     end
     most = math.max(most, waiting)
   end
