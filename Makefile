@@ -23,7 +23,8 @@ GO := env GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOTELEMETRY=off \
 PLUGIN_DIR := gateway/plugins-local/src/github.com/agent-task-tracker/apikey
 LOADGEN := $(TOOLS)/bin/loadgen
 
-.PHONY: help install run test lint format clean web web-test web-browser bench bench-tools gateway-test
+.PHONY: help install run test lint format clean web web-test web-browser bench bench-tools gateway-test \
+	dead-letters
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,6 +69,9 @@ $(LOADGEN): bench/loadgen/main.go bench/loadgen/go.mod
 
 bench: install bench-tools ## Measure the whole pipeline here (~1 hour); writes docs/benchmarks.md
 	$(UV) run --frozen --no-sync python -m bench --output docs/benchmarks.md
+
+dead-letters: install ## List, inspect, re-drive or discard dead letters (ARGS="list", "redrive --all", ...)
+	@$(UV) run --frozen --no-sync python -m tracker_query.dead_letters_cli $(ARGS)
 
 lint: install ## ruff (lint + format check) and mypy over the workspace
 	$(UV) run --frozen --no-sync ruff check .

@@ -23,8 +23,8 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 TRAEFIK_STATIC = ROOT / "gateway" / "traefik.yml"
 TRAEFIK_ROUTES = ROOT / "gateway" / "dynamic" / "routes.yml"
 
-# What Compose would find in the shell or .env: only the one required variable.
-TEST_ENV = {"API_KEY": "test-key"}
+# What Compose would find in the shell or .env: only the required variables.
+TEST_ENV = {"API_KEY": "test-key", "POSTGRES_PASSWORD": "pg-secret", "REDIS_PASSWORD": "rd-secret"}
 
 # service -> (Dockerfile, the command its container runs)
 APP_COMMANDS = {
@@ -59,7 +59,8 @@ APP_COMMANDS = {
 # Services Traefik routes to (names used as `<name>@docker` in routes.yml) and their ports.
 ROUTED_PORTS = {"ingest": 8001, "query": 8002, "realtime": 8003, "portal": 8005, "web": 8080}
 SCALED = ("ingest", "realtime")
-EXPECTED_SERVICES = {"traefik", "postgres", "redis", "web", *APP_COMMANDS}
+EXPECTED_SERVICES = {"traefik", "docker-api", "postgres", "redis", "web", *APP_COMMANDS}
+DOCKER_SOCKET = "/var/run/docker.sock"
 
 
 # --- Compose's variable interpolation (the subset of its rules this file may use) -----------
@@ -251,11 +252,19 @@ def test_the_schema_check_rejects_an_invalid_file(compose) -> None:
 
 
 def test_api_key_must_be_set() -> None:
-    for env in ({}, {"API_KEY": ""}):
+    without_key = {k: v for k, v in TEST_ENV.items() if k != "API_KEY"}
+    for env in (without_key, {**without_key, "API_KEY": ""}):
         with pytest.raises(InterpolationError, match="API_KEY"):
             load_compose(env)
-    keys = load_compose({"API_KEY": "k-1"})["services"]["keys"]
+    keys = load_compose({**TEST_ENV, "API_KEY": "k-1"})["services"]["keys"]
     assert as_mapping(keys["environment"])["API_KEY"] == "k-1"
+
+
+@pytest.mark.parametrize("password", ["POSTGRES_PASSWORD", "REDIS_PASSWORD"])
+def test_passwords_must_be_set(password: str) -> None:
+    for env in ({k: v for k, v in TEST_ENV.items() if k != password}, {**TEST_ENV, password: ""}):
+        with pytest.raises(InterpolationError, match=password):
+            load_compose(env)
 
 
 def test_interpolation_follows_compose_rules() -> None:
@@ -298,9 +307,9 @@ def test_one_network_named_as_the_traefik_docker_provider_expects(compose, servi
     docker_provider = yaml.safe_load(TRAEFIK_STATIC.read_text())["providers"]["docker"]
     assert docker_provider["exposedByDefault"] is False
     assert compose["networks"]["tracker"]["name"] == docker_provider["network"] == "tracker"
-    assert {name: networks_of(service) for name, service in services.items()} == {
-        name: {"tracker"} for name in services
-    }
+    expected = {name: {"tracker"} for name in services}
+    expected |= {"traefik": {"tracker", "docker-api"}, "docker-api": {"docker-api"}}
+    assert {name: networks_of(service) for name, service in services.items()} == expected
 
 
 # --- Images -----------------------------------------------------------------------------------
@@ -394,7 +403,7 @@ def test_traefik_image_is_pinned_to_at_least_3_7_2(services) -> None:
     assert tuple(map(int, match.groups())) >= (3, 7, 2)
 
 
-def test_traefik_gets_its_config_the_routes_the_keys_and_the_docker_socket(services) -> None:
+def test_traefik_gets_its_config_the_routes_and_the_keys(services) -> None:
     traefik = services["traefik"]
     env = as_mapping(traefik["environment"])
     assert env["TRACKER_SERVICE_PROVIDER"] == "docker"
@@ -406,9 +415,32 @@ def test_traefik_gets_its_config_the_routes_the_keys_and_the_docker_socket(servi
         f"gateway-keys:{dynamic}",
         f"./gateway/dynamic/routes.yml:{dynamic}/routes.yml:ro",
         "./gateway/plugins-local:/plugins-local:ro",
-        "/var/run/docker.sock:/var/run/docker.sock:ro",
     }
-    assert depends_on(traefik) == {"keys": "service_healthy"}
+    assert depends_on(traefik) == {"keys": "service_healthy", "docker-api": "service_started"}
+
+
+def test_only_a_read_only_docker_api_proxy_holds_the_docker_socket(compose, services) -> None:
+    holders = sorted(
+        name
+        for name, service in services.items()
+        if any(DOCKER_SOCKET in volume for volume in service.get("volumes", []))
+    )
+    assert holders == ["docker-api"]
+    proxy = services["docker-api"]
+    assert re.fullmatch(r"ghcr\.io/tecnativa/docker-socket-proxy:v\d+\.\d+\.\d+", proxy["image"])
+    assert proxy["volumes"] == [f"{DOCKER_SOCKET}:{DOCKER_SOCKET}:ro"]
+    # Read-only (GET and HEAD), containers only: no exec, images, networks, volumes, ...
+    granted = {name for name, value in as_mapping(proxy["environment"]).items() if value == "1"}
+    assert granted == {"CONTAINERS"}
+    assert as_mapping(proxy["environment"])["POST"] == "0"
+    assert "ports" not in proxy
+    assert "labels" not in proxy
+    # Reached only by Traefik, on a network with no route out.
+    assert compose["networks"]["docker-api"]["internal"] is True
+    on_proxy_network = sorted(n for n, s in services.items() if "docker-api" in networks_of(s))
+    assert on_proxy_network == ["docker-api", "traefik"]
+    docker_provider = yaml.safe_load(TRAEFIK_STATIC.read_text())["providers"]["docker"]
+    assert docker_provider["endpoint"] == "tcp://docker-api:2375"
 
 
 def test_the_key_check_plugin_is_loaded_from_the_repository(services) -> None:
@@ -452,7 +484,10 @@ def test_data_services_are_pinned_and_persistent(services) -> None:
     argv = as_argv(redis["command"])
     assert argv[argv.index("--appendonly") + 1] == "yes"
     assert argv[argv.index("--appendfsync") + 1] == "always"  # REDIS_APPENDFSYNC unset
+    assert argv[argv.index("--requirepass") + 1] == TEST_ENV["REDIS_PASSWORD"]
     assert "ping" in " ".join(redis["healthcheck"]["test"])
+    # redis-cli in the healthcheck authenticates from the environment.
+    assert as_mapping(redis["environment"])["REDISCLI_AUTH"] == TEST_ENV["REDIS_PASSWORD"]
 
 
 # --- Traefik's Docker provider labels ---------------------------------------------------------
@@ -506,12 +541,13 @@ def test_startup_order(services) -> None:
 
 
 def test_services_reach_each_other_by_service_name(services) -> None:
-    database_url = "postgresql+asyncpg://tracker:tracker@postgres:5432/tracker"
+    database_url = "postgresql+asyncpg://tracker:pg-secret@postgres:5432/tracker"
     for name in ("migrate", "query"):
         assert as_mapping(services[name]["environment"])["DATABASE_URL"] == database_url
     for name in ("ingest", "query", "realtime"):
-        assert as_mapping(services[name]["environment"])["REDIS_URL"] == "redis://redis:6379/0"
-    assert as_mapping(services["postgres"]["environment"])["POSTGRES_PASSWORD"] == "tracker"
+        redis_url = as_mapping(services[name]["environment"])["REDIS_URL"]
+        assert redis_url == "redis://:rd-secret@redis:6379/0"
+    assert as_mapping(services["postgres"]["environment"])["POSTGRES_PASSWORD"] == "pg-secret"
     portal = as_mapping(services["portal"]["environment"])
     assert {key: value for key, value in portal.items() if key.endswith("_URL")} == {
         "PORTAL_INGEST_URL": "http://ingest:8001",

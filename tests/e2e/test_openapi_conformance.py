@@ -39,6 +39,7 @@ CHECKS = [
 # (`ingest` scope), dashboards read `/api/` (`read` scope), operators change it (`admin`).
 KEY_FOR_PREFIX = {"/webhook/": "agent", "/api/": "dashboard"}
 READING = {"GET", "HEAD"}
+ADMIN_ONLY = "/api/dead-letters"  # holds every project's failed events: operators only
 PUBLIC_KEY = "agent"  # public routes ignore the key; sending one must not change that
 
 SCHEMATHESIS_CONFIG: dict[str, Any] = {
@@ -81,6 +82,8 @@ def one_id_per_body(case: schemathesis.Case) -> None:
 
 def key_for(path: str, method: str) -> str:
     if path.startswith("/api/") and method.upper() not in READING:
+        return "operator"
+    if path.startswith(ADMIN_ONLY):
         return "operator"
     for prefix, key in KEY_FOR_PREFIX.items():
         if path.startswith(prefix):

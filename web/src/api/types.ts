@@ -109,3 +109,10 @@ export interface TimeSeries {
   until: string;
   points: { start: string; started: number; completed: number; failed: number }[];
 }
+
+/** `GET /api/dead-letters/summary` (admin keys only). */
+export interface DeadLetterSummary {
+  count: number;
+  oldest_failed_at: string | null;
+  oldest_age_seconds: number | null;
+}

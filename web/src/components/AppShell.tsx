@@ -16,6 +16,7 @@ import { useApi } from "@/hooks/useApi";
 import { useLiveRefresh } from "@/hooks/useLiveRefresh";
 import { cn } from "@/lib/utils";
 import { ConnectionIndicator } from "./ConnectionIndicator";
+import { DeadLetterNotice } from "./DeadLetterNotice";
 import { ThemeToggle } from "./ThemeToggle";
 
 const SECTIONS = [
@@ -150,6 +151,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             Agent Task Tracker
           </span>
           <div className="ml-auto flex items-center gap-1.5">
+            <DeadLetterNotice />
             <ConnectionIndicator />
             <ThemeToggle />
             <SignOutButton />

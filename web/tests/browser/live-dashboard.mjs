@@ -4,7 +4,8 @@
 //
 // Driven by tests/e2e/test_dashboard_browser.py, which posts the webhooks. This script prints
 // one line per step it reached (`ready`, `on-project`, `seen-progress`, `dropped`,
-// `done <screenshot>`); the test posts the next webhooks when it reads one.
+// `done <screenshot>`); the test posts the next webhooks when it reads one. Anything the
+// gateway's Content-Security-Policy blocks fails it.
 //
 // Environment: DASHBOARD_URL, DASHBOARD_KEY (read scope), DASHBOARD_PROJECT, RUNNING_TASK,
 // FAILING_TASK, SCREENSHOT_DIR; CHROMIUM (default /usr/bin/chromium); DASHBOARD_SHOTS: when
@@ -13,6 +14,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { requirePolicy, watchForPolicyViolations } from "./policy.mjs";
 import { tourEveryView } from "./tour.mjs";
 
 const env = (name) => {
@@ -71,12 +73,13 @@ try {
     feed.connectToServer();
     feeds.push(feed);
   });
+  const problems = [];
+  await watchForPolicyViolations(context, problems);
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
-  const problems = [];
   page.on("pageerror", (error) => problems.push(String(error)));
 
-  await page.goto(url);
+  requirePolicy(await page.goto(url));
   // A wrong key is refused on the prompt itself.
   await page.getByLabel("API key").fill("not-a-valid-key");
   await page.getByRole("button", { name: "Open dashboard" }).click();
@@ -133,8 +136,8 @@ try {
   if (!(await page.evaluate(() => window.__sameDocument === true))) {
     throw new Error("the page reloaded: live updates must arrive without a reload");
   }
+  if (tourDir) await tourEveryView(browser, url, key, project, tourDir, problems);
   if (problems.length > 0) throw new Error(`errors in the page:\n${problems.join("\n")}`);
-  if (tourDir) await tourEveryView(browser, url, key, project, tourDir);
   step(`done ${listShot}`);
 } finally {
   await browser.close();

@@ -2,6 +2,7 @@
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { watchForPolicyViolations } from "./policy.mjs";
 
 async function settle(page) {
   await page.waitForLoadState("networkidle");
@@ -15,7 +16,8 @@ async function shoot(page, dir, name, target) {
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
-export async function tourEveryView(browser, url, key, project, dir) {
+/** Adds to `problems` whatever the Content-Security-Policy blocks on the way. */
+export async function tourEveryView(browser, url, key, project, dir, problems) {
   mkdirSync(dir, { recursive: true });
   // A project with a day of work behind it, when the caller posted one.
   const shown = process.env.DASHBOARD_TOUR_PROJECT ?? project;
@@ -33,6 +35,7 @@ export async function tourEveryView(browser, url, key, project, dir) {
   for (const look of looks) {
     const context = await browser.newContext({ ...look, deviceScaleFactor: look.isMobile ? 2 : 1 });
     await context.addInitScript((apiKey) => localStorage.setItem("tracker.apiKey", apiKey), key);
+    await watchForPolicyViolations(context, problems);
     const page = await context.newPage();
     await shoot(page, dir, `overview${look.suffix}`, url);
     await shoot(page, dir, `project${look.suffix}`, projectUrl);
@@ -54,6 +57,7 @@ export async function tourEveryView(browser, url, key, project, dir) {
     await context.close();
   }
   const prompt = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await watchForPolicyViolations(prompt, problems);
   const page = await prompt.newPage();
   await shoot(page, dir, "key-prompt", url);
   await prompt.close();

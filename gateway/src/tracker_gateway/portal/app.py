@@ -3,15 +3,16 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from .health import check_all
+from .health import shared_checks
 from .openapi import fetch_documents, merge
 from .settings import PortalSettings, get_portal_settings
 
@@ -38,6 +39,7 @@ class SystemHealth(BaseModel):
                         "database": "ok",
                         "live feed": "ok",
                     },
+                    "checked_at": "2026-01-01T10:00:00.123456Z",
                 }
             ]
         }
@@ -45,6 +47,9 @@ class SystemHealth(BaseModel):
 
     status: str
     checks: dict[str, str]
+    checked_at: datetime = Field(
+        description="When these checks ran: answers are shared for `PORTAL_HEALTH_CACHE_SECONDS`."
+    )
 
 
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
@@ -55,7 +60,9 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient(timeout=settings.check_timeout_seconds) as client:
             app.state.client = client
+            app.state.checked = shared_checks(client, urls, settings.health_cache_seconds)
             yield
+            await app.state.checked.cache_close()
 
     app = FastAPI(
         title="Agent Task Tracker",
@@ -76,10 +83,12 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         responses={503: {"description": "Some part is down.", "model": SystemHealth}},
     )
     async def health(request: Request) -> JSONResponse:
-        checks = await check_all(request.app.state.client, urls)
-        healthy = all(result == "ok" for result in checks.values())
-        body = SystemHealth(status="ok" if healthy else "degraded", checks=checks)
-        return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)
+        checked = await request.app.state.checked()
+        healthy = all(result == "ok" for result in checked.checks.values())
+        body = SystemHealth(
+            status="ok" if healthy else "degraded", checks=checked.checks, checked_at=checked.at
+        )
+        return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> dict[str, Any]:

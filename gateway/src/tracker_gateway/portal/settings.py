@@ -13,6 +13,14 @@ class PortalSettings(BaseSettings):
     query_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8002"))
     realtime_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8003"))
     check_timeout_seconds: float = Field(default=2.0, gt=0)
+    health_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "How long one round of /health checks answers every caller; callers while a round "
+            "runs share it too."
+        ),
+    )
 
     def service_urls(self) -> dict[str, str]:
         return {

@@ -10,7 +10,8 @@ from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH
 class IngestSettings(BaseSettings):
     """Ingest configuration, read from the environment and `.env`."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # A URL that does not parse is reported without its value: it may hold a password.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
     require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)

@@ -18,7 +18,7 @@ from .db import (
     create_reading_engine,
     create_sessionmaker,
 )
-from .errors import AgentNotFound, ProjectNotFound, TaskNotFound
+from .errors import AgentNotFound, DeadLetterNotFound, ProjectNotFound, TaskNotFound
 from .settings import QuerySettings, get_settings
 from .sweeps import Sweeper, announcer
 
@@ -69,6 +69,7 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
     @app.exception_handler(ProjectNotFound)
     @app.exception_handler(TaskNotFound)
     @app.exception_handler(AgentNotFound)
+    @app.exception_handler(DeadLetterNotFound)
     async def not_found(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(error)})
 

@@ -15,3 +15,10 @@ class TaskNotFound(Exception):
 class AgentNotFound(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(f"Agent '{name}' not found")
+
+
+class DeadLetterNotFound(Exception):
+    def __init__(self, letter_id: str) -> None:
+        super().__init__(
+            f"Dead letter '{letter_id}' not found: re-driven or discarded already, or never there"
+        )

@@ -15,7 +15,8 @@ def _default_consumer_name() -> str:
 class QuerySettings(BaseSettings):
     """Query service configuration, read from the environment and `.env`."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # A URL that does not parse is reported without its value: it may hold a password.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = Field(
         default="postgresql+asyncpg://postgres@127.0.0.1:5442/tracker",

@@ -12,6 +12,7 @@ from tracker_contracts import GatewayIdentityGuard
 from .connections import ConnectionRegistry
 from .feed import LiveFeed
 from .hub import Hub
+from .index import ReplayIndex
 from .redaction import redact_api_keys_in_server_logs
 from .routes import router
 from .settings import RealtimeSettings, get_settings
@@ -31,8 +32,10 @@ def create_app(settings: RealtimeSettings | None = None) -> FastAPI:
             settings.connection_report_ttl_seconds,
         )
         hub = Hub(on_change=registry.changed.set)
-        feed = LiveFeed(settings, hub, redis)
+        index = ReplayIndex(settings.replay_index_max_entries)
+        feed = LiveFeed(settings, hub, redis, index)
         app.state.settings, app.state.hub, app.state.registry = settings, hub, registry
+        app.state.index = index
         app.state.feed, app.state.redis = feed, redis
         stop = asyncio.Event()
         starting = asyncio.create_task(feed.run_until(stop))

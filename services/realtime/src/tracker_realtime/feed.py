@@ -4,11 +4,17 @@ The stream is read with a plain XREAD loop rather than a FastStream subscriber: 
 batch path decoded every entry three times over (binary envelope, JSON, then the batch dumped
 to JSON and loaded again) and crossed to a worker thread for every batch, several times what
 turning the events into messages costs. The notices channel stays on FastStream.
+
+Every entry relayed is also noted in the `ReplayIndex`, which resumes look up; at start the
+index is filled once with the entries already on the stream (newest first, up to its bound),
+and entries the stream no longer keeps are dropped from it every `PRUNE_SECONDS`.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
+from array import array
 from typing import cast
 
 from faststream.redis import RedisBroker
@@ -18,8 +24,9 @@ from redis.exceptions import RedisError
 from tracker_contracts import TaskStaleMessage, notices_channel
 
 from .hub import Hub, Notice
+from .index import ReplayIndex, pack, unpack
 from .settings import RealtimeSettings
-from .stream import EntryId, Relayed, event_in_fields
+from .stream import Entries, EntryId, Relayed, event_in_fields
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +34,8 @@ READ_COUNT = 500
 READ_BLOCK_MS = 1000
 """How long one XREAD waits for new entries; also how late a stop may be noticed when the
 cancellation of a read is lost in the Redis client."""
+BACKFILL_PAGE = 1000
+PRUNE_SECONDS = 10.0
 
 _XReadAnswer = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
 """[(stream, [(entry id, fields), …])]: redis-py types it as any of its reply shapes."""
@@ -60,10 +69,13 @@ class LiveFeed:
     No consumer group: every replica sees every entry. A concrete id rather than `$` between
     reads, so that nothing that arrives between two reads is skipped."""
 
-    def __init__(self, settings: RealtimeSettings, hub: Hub, redis: Redis) -> None:
+    def __init__(
+        self, settings: RealtimeSettings, hub: Hub, redis: Redis, index: ReplayIndex
+    ) -> None:
         self._settings = settings
         self._hub = hub
         self._redis = redis
+        self._index = index
         self.broker: RedisBroker | None = None
         self._reading = False
 
@@ -71,11 +83,45 @@ class LiveFeed:
         after = await self._start(stop)
         if after is None:
             return
+        self._index.start_at(EntryId.parse(after))
         relaying = asyncio.create_task(self._relay_until(stop, after))
+        filling = asyncio.create_task(self._backfill(EntryId.parse(after)))
         await stop.wait()
-        relaying.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relaying
+        for task in (relaying, filling):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _backfill(self, through: EntryId) -> None:
+        """Index the entries up to `through` (where the feed started), newest first, as many
+        as the index holds; a failure leaves the index covering what the feed relayed."""
+        stream, room = self._settings.events_stream, self._index.max_entries
+        ids, projects = array("Q"), list[str]()  # compact while it fills: 16 bytes an entry
+        names: dict[str, str] = {}
+        end, floor = str(through), EntryId(0, 0)
+        try:
+            while len(ids) < room and (
+                page := cast(
+                    Entries, await self._redis.xrevrange(stream, max=end, count=BACKFILL_PAGE)
+                )
+            ):
+                for raw_id, fields in page:
+                    entry_id = EntryId.parse(raw_id)
+                    if len(ids) >= room:
+                        floor = entry_id
+                        break
+                    event = event_in_fields(fields, entry_id)
+                    if event is not None and (packed := pack(entry_id)) is not None:
+                        project = event.payload.project
+                        ids.append(packed)
+                        projects.append(names.setdefault(project, project))
+                end = f"({entry_id}"
+        except (RedisError, OSError) as error:
+            logger.warning("could not index the stream's earlier entries: %s", error)
+            return
+        oldest_first = zip(map(unpack, reversed(ids)), reversed(projects), strict=True)
+        self._index.add_older(oldest_first, floor)
+        logger.info("indexed %d earlier stream entries for resumes", len(ids))
 
     async def _start(self, stop: asyncio.Event) -> str | None:
         """The id to read after, once Redis answers and the notices flow; None if stopped."""
@@ -97,8 +143,12 @@ class LiveFeed:
     async def _relay_until(self, stop: asyncio.Event, after: str | bytes) -> None:
         stream = self._settings.events_stream
         delay = 0.5
+        prune_at = time.monotonic() + PRUNE_SECONDS
         while not stop.is_set():
             try:
+                if time.monotonic() >= prune_at:
+                    await self._prune()
+                    prune_at = time.monotonic() + PRUNE_SECONDS
                 answer = cast(
                     _XReadAnswer,
                     await self._redis.xread({stream: after}, count=READ_COUNT, block=READ_BLOCK_MS),
@@ -115,10 +165,17 @@ class LiveFeed:
                     self._relay(EntryId.parse(raw_id), fields)
                     after = raw_id
 
+    async def _prune(self) -> None:
+        """Drop from the index what the stream no longer keeps."""
+        oldest = cast(Entries, await self._redis.xrange(self._settings.events_stream, count=1))
+        if oldest:
+            self._index.forget_before(EntryId.parse(oldest[0][0]))
+
     def _relay(self, entry_id: EntryId, fields: dict[bytes, bytes]) -> None:
         event = event_in_fields(fields, entry_id)
         if event is None:
             return
+        self._index.add(entry_id, event.payload.project)
         if self._hub.is_followed(event.payload.project):
             self._hub.publish(Relayed.of(entry_id, event))
         else:  # nobody to tell: the message is not even built

@@ -3,7 +3,7 @@
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from typing import NamedTuple, NoReturn
 
 from starlette.websockets import WebSocket
@@ -83,10 +83,6 @@ class Subscriber:
     def _stuck(self) -> bool:
         since = self._sending_since
         return since is not None and time.monotonic() - since > self._send_timeout
-
-    async def send_all(self, messages: Iterable[Relayed]) -> None:
-        for message in messages:
-            await self.send(message.text, message.entry_id)
 
     async def send_forever(self) -> NoReturn:
         """Send queued messages in order, skipping events at or before the position: the

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tracker_contracts import projects_of
+from tracker_contracts import KEY_NAME_HEADER, projects_of
 
 from .connections import ConnectionRegistry
 from .feed import LiveFeed
 from .hub import Hub, Subscriber
-from .replay import catch_up
+from .index import ReplayIndex
+from .replay import ReplayLimits, catch_up
 from .settings import RealtimeSettings
 from .stream import EntryId
 
@@ -25,6 +26,7 @@ router = APIRouter()
 
 POLICY_VIOLATION = 1008  # the request itself is wrong; retrying it as is will not help
 TRY_AGAIN_LATER = 1013  # the client should reconnect
+TOO_MANY_CONNECTIONS = 4029  # the API key holds its most connections: close one first
 TOO_SLOW = "client too slow; reconnect"
 HISTORY_UNAVAILABLE = "event history unavailable; reconnect"
 BAD_SINCE = "since must be a stream entry id such as 1732530000000-0"
@@ -63,6 +65,7 @@ async def live_feed(
     """Live task events of the chosen projects (every project when none is given)."""
     hub: Hub = websocket.app.state.hub
     settings: RealtimeSettings = websocket.app.state.settings
+    registry: ConnectionRegistry = websocket.app.state.registry
     # Accepted first, so that a refusal reaches the client as a close code and reason.
     await websocket.accept()
     resume_from = since if since is not None else last_event_id
@@ -71,35 +74,45 @@ async def live_feed(
     except ValueError:
         await websocket.close(code=POLICY_VIOLATION, reason=BAD_SINCE)
         return
+    key_name = websocket.headers.get(KEY_NAME_HEADER, "")
+    limit = settings.max_connections_per_key
+    if not await registry.admit(key_name, limit):
+        reason = f"this API key already has {limit} open connections; close one first"
+        await websocket.close(code=TOO_MANY_CONNECTIONS, reason=reason)
+        return
     subscriber = Subscriber(
         websocket, project, settings.client_queue_size, settings.client_send_timeout_seconds
     )
     hub.add(subscriber)  # before reading what was missed, so that nothing falls in between
     try:
         close_reason = await _first_to_end(
-            _serve(subscriber, position, websocket.app.state.redis, settings),
+            _serve(subscriber, position, websocket.app.state, settings),
             _until_client_leaves(websocket),
             _until_too_slow(subscriber),
             subscriber.beat_forever(settings.heartbeat_seconds, hub),
         )
     finally:
         hub.remove(subscriber)
+        registry.release(key_name)
     if close_reason is not None:
+        # Bounded: the close of a client that stopped reading may never get through.
         with contextlib.suppress(Exception):
-            await websocket.close(code=TRY_AGAIN_LATER, reason=close_reason)
+            async with asyncio.timeout(settings.client_send_timeout_seconds):
+                await websocket.close(code=TRY_AGAIN_LATER, reason=close_reason)
 
 
 async def _serve(
-    subscriber: Subscriber, since: EntryId | None, redis: Redis, settings: RealtimeSettings
+    subscriber: Subscriber, since: EntryId | None, state: Any, settings: RealtimeSettings
 ) -> str | None:
     """Send what the client missed since `since`, then live events; returns why the client
     must go, None if it left."""
+    redis: Redis = state.redis
+    index: ReplayIndex = state.index
+    limits = ReplayLimits(settings.replay_max_events, settings.replay_max_scanned)
     try:
         if since is not None:
             try:
-                await catch_up(
-                    subscriber, since, redis, settings.events_stream, settings.replay_max_events
-                )
+                await catch_up(subscriber, since, redis, settings.events_stream, index, limits)
             except (RedisError, OSError) as error:
                 logger.warning("could not read missed events: %s", error)
                 return HISTORY_UNAVAILABLE

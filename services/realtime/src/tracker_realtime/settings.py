@@ -16,7 +16,8 @@ def _default_replica_id() -> str:
 class RealtimeSettings(BaseSettings):
     """Realtime service configuration, read from the environment and `.env`."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # A URL that does not parse is reported without its value: it may hold a password.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
     require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
@@ -32,6 +33,21 @@ class RealtimeSettings(BaseSettings):
         default=10_000,
         ge=0,
         description="A resuming client that missed more events is told to reload instead.",
+    )
+    replay_max_scanned: int = Field(
+        default=20_000,
+        ge=0,
+        description="Stream entries read at most for one resume, beyond what the index holds.",
+    )
+    replay_index_max_entries: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="Recent stream entries indexed by project for resumes (25 bytes each).",
+    )
+    max_connections_per_key: int = Field(
+        default=100,
+        ge=1,
+        description="WebSocket connections one API key may hold open across all replicas.",
     )
     heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="How often each client gets a heartbeat message."

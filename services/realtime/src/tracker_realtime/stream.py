@@ -18,6 +18,10 @@ _ENTRY_ID = re.compile(r"([0-9]{1,20})(?:-([0-9]{1,20}))?")
 _LARGEST_PART = 2**64 - 1
 
 
+Entries = list[tuple[bytes, dict[bytes, bytes]]]
+"""[(entry id, fields), …] as XRANGE answers: redis-py types it as any of its reply shapes."""
+
+
 class EntryId(NamedTuple):
     """A stream entry id, `<milliseconds>-<sequence>`, ordered as Redis orders entries."""
 

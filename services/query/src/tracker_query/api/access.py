@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from tracker_contracts import projects_of
+from tracker_contracts import KEY_SCOPE_HEADER, projects_of
 
 
 async def _allowed_projects(request: Request) -> frozenset[str] | None:
@@ -19,3 +19,14 @@ async def require_unrestricted(allowed: AllowedProjects) -> None:
     """For views spanning every project: refused to keys limited to some projects."""
     if allowed is not None:
         raise HTTPException(403, "This API key is limited to some projects; this view spans all.")
+
+
+async def require_admin(request: Request) -> None:
+    """For changes and operations: the admin scope (the gateway checks it too; this guards
+    direct calls)."""
+    scope = request.headers.get(KEY_SCOPE_HEADER)
+    if scope is not None and scope != "admin":
+        raise HTTPException(403, f"{request.method} {request.url.path} needs the admin scope.")
+
+
+Admin = Annotated[None, Depends(require_admin)]

@@ -31,8 +31,18 @@ class AgentOut(BaseModel):
     )
 
     name: str
-    first_seen: datetime
-    last_seen: datetime = Field(description="Time of the agent's latest event.")
+    first_seen: datetime = Field(
+        description=(
+            "When the agent was first recorded; for a key limited to projects, its first task "
+            "recorded in them."
+        )
+    )
+    last_seen: datetime = Field(
+        description=(
+            "Time of the agent's latest event; for a key limited to projects, of the latest "
+            "event of its tasks in them."
+        )
+    )
     projects: list[str]
     total_tasks: int
     active_tasks: int

@@ -1,31 +1,20 @@
 """Project settings and housekeeping: stale time, history retention, archive, delete."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-
-from tracker_contracts import KEY_SCOPE_HEADER
 
 from ..errors import ProjectNotFound
 from ..repositories.projects import delete_project, find_project_id, set_archived
 from ..repositories.settings import SettingsValues, read_settings, write_settings
 from ..settings import QuerySettings
+from .access import Admin
 from .deps import Session
 
 router = APIRouter(prefix="/api/projects", tags=["project settings"])
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project with that name."}}
-
-
-async def require_admin(request: Request) -> None:
-    """Changes need the admin scope (the gateway checks it too; this guards direct calls)."""
-    scope = request.headers.get(KEY_SCOPE_HEADER)
-    if scope is not None and scope != "admin":
-        raise HTTPException(403, "Changing a project needs a key with the admin scope.")
-
-
-Admin = Annotated[None, Depends(require_admin)]
 
 
 class ProjectSettingsIn(BaseModel):

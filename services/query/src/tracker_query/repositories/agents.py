@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import distinct, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from tracker_contracts import ACTIVE_STATUSES, TaskStatus
 
@@ -49,12 +50,23 @@ class AgentSummary:
 async def summarize_agents(
     session: AsyncSession, projects: Collection[str] | None = None, name: str | None = None
 ) -> list[AgentSummary]:
-    """Each agent with the projects and tasks it works on (a task counts for its latest agent)."""
+    """Each agent with the projects and tasks it works on (a task counts for its latest agent).
+
+    Limited to `projects`, every figure comes from the agent's tasks in those projects alone:
+    first seen when the first of them was recorded, last seen at the time of the newest event
+    applied to them. The agent's own times span every project, so they are only given to a
+    caller who sees every project.
+    """
+    first_seen: ColumnElement[datetime] = Agent.created_at.expression
+    last_seen: ColumnElement[datetime] = Agent.last_seen_at.expression
+    if projects is not None:
+        first_seen = func.min(Task.created_at)
+        last_seen = func.max(func.coalesce(Task.last_event_at, Task.created_at))
     query = (
         select(
             Agent.name,
-            Agent.created_at,
-            Agent.last_seen_at,
+            first_seen,
+            last_seen,
             func.array_agg(distinct(Project.name)),
             func.count(Task.id),
             func.count(Task.id).filter(Task.status.in_([str(s) for s in ACTIVE_STATUSES])),

@@ -13,7 +13,8 @@
 //   - The key comes from the key header; on the live feed (/webhook/ws) also from the
 //     `api_key` query parameter. It is hashed and compared with every digest in constant time.
 //   - Its scope must allow the method and path: `ingest` posts webhooks, `read` reads /api/
-//     and opens the live feed, `admin` may do anything.
+//     (but not /api/dead-letters, which holds every project's failed events) and opens the
+//     live feed, `admin` may do anything.
 //   - A key limited to projects may name only those in /api/projects/{project}, and must name
 //     them on the live feed (?project=); elsewhere the services enforce the list they receive.
 //   - A missing or unknown key is 401, a known one outside its scope or projects 403, each
@@ -38,6 +39,8 @@ const (
 	websocketPath = "/webhook/ws"
 	queryKey      = "api_key"
 	projectPath   = "/api/projects/"
+	// adminAPIPath is read by admins only, whatever the method.
+	adminAPIPath = "/api/dead-letters"
 )
 
 // scopes, in the order a refusal names them.
@@ -213,9 +216,13 @@ func allows(scope, method, path string) bool {
 		return method == http.MethodPost && strings.HasPrefix(path, "/webhook/") && path != websocketPath
 	case "read":
 		return (method == http.MethodGet || method == http.MethodHead) &&
-			(strings.HasPrefix(path, "/api/") || path == websocketPath)
+			((strings.HasPrefix(path, "/api/") && !isAdminAPI(path)) || path == websocketPath)
 	}
 	return scope == "admin"
+}
+
+func isAdminAPI(path string) bool {
+	return path == adminAPIPath || strings.HasPrefix(path, adminAPIPath+"/")
 }
 
 func neededScopes(method, path string) string {

@@ -92,6 +92,11 @@ func TestScopesAre403WithTheScopeNeeded(t *testing.T) {
 		{"POST", "/webhook/start", "dash-key", 403, "needs the ingest or admin scope"},
 		{"DELETE", "/api/projects/a", "dash-key", 403, "needs the admin scope"},
 		{"DELETE", "/api/projects/z", "ops-key", 202, ""},
+		{"GET", "/api/dead-letters", "dash-key", 403, "needs the admin scope"},
+		{"GET", "/api/dead-letters/1-0", "dash-key", 403, "needs the admin scope"},
+		{"GET", "/api/dead-lettersx", "dash-key", 202, ""},
+		{"GET", "/api/dead-letters/summary", "ops-key", 202, ""},
+		{"POST", "/api/dead-letters/1-0/redrive", "ops-key", 202, ""},
 	}
 	for _, c := range cases {
 		recorder, _ := serve(t, c.method, c.path, map[string]string{"X-API-Key": c.key})

@@ -1,0 +1,116 @@
+"""The public /health asks each service at most once per round, however many callers it has.
+
+The portal runs in process against a real ingest service with a Redis of its own: every round
+of checks sends exactly one PING to that Redis (ingest's /redis-check), which Redis counts.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis import Redis
+
+from tests.waiting import eventually_async
+from tracker_gateway.portal.app import create_app
+from tracker_gateway.portal.settings import PortalSettings
+from tracker_localstack.ports import free_port
+from tracker_localstack.processes import Service
+from tracker_localstack.redis import EmbeddedRedis
+
+CALLERS = 20
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path / "redis", free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ingest(redis_server: EmbeddedRedis) -> Iterator[Service]:
+    env = {
+        "REDIS_URL": redis_server.url,
+        "EVENTS_STREAM": f"test:{uuid.uuid4().hex}:events",
+        "REQUIRE_GATEWAY_IDENTITY": "false",
+    }
+    service = Service("tracker_ingest", env).start()
+    yield service
+    service.thaw_and_stop()
+
+
+def pings(redis_server: EmbeddedRedis) -> int:
+    with Redis.from_url(redis_server.url) as redis:
+        stats = redis.info("commandstats").get("cmdstat_ping", {"calls": 0})
+        return int(stats["calls"])
+
+
+@asynccontextmanager
+async def portal(ingest: Service, cache_seconds: float) -> AsyncIterator[FastAPI]:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings = PortalSettings(
+        ingest_url=ingest.url,
+        query_url=nowhere,
+        realtime_url=nowhere,
+        check_timeout_seconds=30,
+        health_cache_seconds=cache_seconds,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def health_of(app: FastAPI, callers: int) -> list[dict[str, object]]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+        answers = await asyncio.gather(*(client.get("/health") for _ in range(callers)))
+    assert {answer.status_code for answer in answers} == {503}  # query and realtime are away
+    return [answer.json() for answer in answers]
+
+
+async def test_callers_within_the_interval_share_one_round_of_checks(
+    ingest: Service, redis_server: EmbeddedRedis
+) -> None:
+    async with portal(ingest, cache_seconds=3600) as app:
+        before = pings(redis_server)
+        first = await health_of(app, CALLERS)
+        later = await health_of(app, CALLERS)
+        assert pings(redis_server) - before == 1
+        assert len({answer["checked_at"] for answer in first + later}) == 1
+        checks = first[0]["checks"]
+        assert isinstance(checks, dict)
+        assert (checks["ingest"], checks["redis"], checks["database"]) == (
+            "ok",
+            "ok",
+            "unreachable",
+        )
+
+
+async def test_concurrent_callers_share_the_round_under_way(
+    ingest: Service, redis_server: EmbeddedRedis
+) -> None:
+    """Without any caching after the answer, callers while a round runs still wait for it."""
+    async with portal(ingest, cache_seconds=0) as app:
+        before = pings(redis_server)
+        ingest.freeze()  # the round cannot end before every caller has arrived
+        callers = asyncio.ensure_future(health_of(app, CALLERS))
+        checked = app.state.checked
+        await eventually_async(lambda: _joined(checked, CALLERS))
+        ingest.thaw()
+        answers = await callers
+        assert pings(redis_server) - before == 1
+        assert len({answer["checked_at"] for answer in answers}) == 1
+        # The round is over and nothing is kept: the next caller starts another.
+        await health_of(app, 1)
+        assert pings(redis_server) - before == 2
+
+
+async def _joined(checked: object, callers: int) -> bool:
+    """Every caller is waiting for a round (async-lru's own count of calls)."""
+    info = checked.cache_info()  # type: ignore[attr-defined]
+    return bool(info.hits + info.misses == callers)
