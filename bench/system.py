@@ -58,8 +58,6 @@ class System:
             "RATE_LIMIT_BURST": "1000000",
             # Thousands of dashboards follow the feed with the one benchmark key.
             "MAX_CONNECTIONS_PER_KEY": "100000",
-            # The benchmark's stream holds a million events; ingest must not shed them.
-            "STREAM_MAX_LENGTH": "5000000",
         }
 
     @property

@@ -18,6 +18,8 @@ import jsonschema
 import pytest
 import yaml
 
+from tracker_localstack.redis import DEFAULT_MAXMEMORY
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 TRAEFIK_STATIC = ROOT / "gateway" / "traefik.yml"
@@ -488,6 +490,12 @@ def test_data_services_are_pinned_and_persistent(services) -> None:
     assert "ping" in " ".join(redis["healthcheck"]["test"])
     # redis-cli in the healthcheck authenticates from the environment.
     assert as_mapping(redis["environment"])["REDISCLI_AUTH"] == TEST_ENV["REDIS_PASSWORD"]
+
+
+def test_redis_memory_is_bounded_and_never_evicts(services) -> None:
+    argv = as_argv(services["redis"]["command"])
+    assert argv[argv.index("--maxmemory") + 1] == DEFAULT_MAXMEMORY  # REDIS_MAXMEMORY unset
+    assert argv[argv.index("--maxmemory-policy") + 1] == "noeviction"
 
 
 # --- Traefik's Docker provider labels ---------------------------------------------------------

@@ -177,3 +177,77 @@ def test_an_envelope_decoded_from_json_still_validates() -> None:
         )
     )
     assert TypeAdapter(TaskEvent).validate_python(json.loads(event.model_dump_json())) == event
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:30:00+01:00",
+        "1969-12-31T23:59:59Z",
+        "3000-01-01T00:00:00Z",
+    ],
+)
+def test_timestamps_outside_the_stored_range_are_refused(timestamp: str) -> None:
+    assert error_locations(StartWebhook, body(EventKind.START, timestamp=timestamp)) == [
+        ("timestamp",)
+    ]
+
+
+@pytest.mark.parametrize("timestamp", ["1970-01-01T00:00:00Z", "2999-12-31T23:59:59.999999Z"])
+def test_timestamps_at_the_bounds_are_accepted(timestamp: str) -> None:
+    assert StartWebhook.model_validate(body(EventKind.START, timestamp=timestamp)).timestamp
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        (EventKind.STATUS, "message"),
+        (EventKind.FINISH, "result"),
+        (EventKind.ERROR, "error_type"),
+        (EventKind.ERROR, "error_message"),
+        (EventKind.ERROR, "stack_trace"),
+    ],
+)
+@pytest.mark.parametrize("text", ["\ud800", "a\udfffb", "\x00"])
+def test_free_text_holds_no_lone_surrogate_or_nul(kind: EventKind, field: str, text: str) -> None:
+    assert error_locations(MODELS[kind], body(kind, **{field: text})) == [(field,)]
+
+
+def nested(levels: int) -> list[Any]:
+    """`levels` lists, each holding the next, the innermost holding 1."""
+    value: list[Any] = [1]
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("metadata", "where"),
+    [
+        ({"\ud800": 1}, "metadata (a key)"),
+        ({"k\x00": 1}, "metadata (a key)"),
+        ({"k": ["ok", "\udc00"]}, "metadata.k[1]"),
+        ({"k": {"n": "\x00"}}, "metadata.k.n"),
+        ({"k": float("nan")}, "metadata.k"),
+        ({"k": float("-inf")}, "metadata.k"),
+        ({"k": 2**63}, "metadata.k"),
+        ({"k": -(2**63) - 1}, "metadata.k"),
+        (
+            {"k": {"l": nested(31)}},
+            "metadata.k.l" + "[0]" * 30 + ": at most 32 levels",
+        ),
+    ],
+)
+def test_metadata_holds_only_what_jsonb_stores(metadata: dict[str, Any], where: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        StartWebhook.model_validate(body(EventKind.START, metadata=metadata))
+    [error] = caught.value.errors()
+    assert error["loc"] == ("metadata",)
+    assert error["msg"].removeprefix("Value error, ").startswith(where)
+
+
+def test_metadata_text_that_only_looks_like_an_escape_is_kept() -> None:
+    metadata = {"pattern": "\\u0000", "deep": [[[[1]]]], "big": 2**63 - 1}
+    webhook = StartWebhook.model_validate(body(EventKind.START, metadata=metadata))
+    assert webhook.metadata == metadata

@@ -1,5 +1,6 @@
 """Project settings, stale tasks, history retention, archive and delete, on a real database."""
 
+import asyncio
 import json
 
 import asyncpg
@@ -7,11 +8,18 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.factories import event
+from tests.plans import plan_of, sent_statements
 from tracker_contracts import EventKind, notices_channel
 from tracker_localstack.databases import plain_dsn
 from tracker_query.db import create_engine, create_sessionmaker
 from tracker_query.settings import QuerySettings
-from tracker_query.sweeps import StaleTask, Sweeper, announcer
+from tracker_query.sweeps import (
+    StaleTask,
+    Sweeper,
+    announcer,
+    mark_silent_tasks_stale,
+    prune_old_events,
+)
 
 ADMIN = {"X-Auth-Key-Scope": "admin"}
 
@@ -37,14 +45,30 @@ async def age(settings: QuerySettings, table: str, column: str, seconds: int) ->
         await connection.close()
 
 
-async def sweep(settings: QuerySettings) -> list[StaleTask]:
+async def sweep(settings: QuerySettings, **options: int) -> list[StaleTask]:
+    """One sweep by a replica of its own (its own engine), as if its interval had come."""
     engine = create_engine(settings)
     try:
         async with Redis.from_url(str(settings.redis_url)) as redis:
-            sweeper = Sweeper(settings, create_sessionmaker(engine), announcer(redis, settings))
+            sweeper = Sweeper(
+                settings, create_sessionmaker(engine), announcer(redis, settings), **options
+            )
             return await sweeper.sweep()
     finally:
         await engine.dispose()
+
+
+async def execute(settings: QuerySettings, statement: str) -> None:
+    connection = await asyncpg.connect(plain_dsn(settings.database_url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def next_interval(settings: QuerySettings) -> None:
+    """Let the sweep interval pass, as far as the replicas' shared lease can tell."""
+    await age(settings, "sweep_leases", "started_at", int(settings.sweep_interval_seconds) + 1)
 
 
 async def test_settings_are_read_and_changed_by_admins_only(api, apply) -> None:
@@ -100,6 +124,7 @@ async def test_a_silent_task_becomes_stale_is_announced_and_revives(api, apply, 
     assert (await api.get("/api/stats")).json()["active_tasks"] == 1
     [quiet] = (await api.get("/api/stats/projects?project=quiet")).json()
     assert quiet["stale_tasks"] == 1
+    await next_interval(settings)
     assert await sweep(settings) == []
 
     await apply(event(EventKind.STATUS, 900, project="quiet", task_id="silent", progress=60))
@@ -133,3 +158,103 @@ async def test_archived_projects_leave_the_list_and_deleted_ones_are_gone(api, a
     assert (await api.get("/api/projects/old/tasks")).status_code == 404
     assert (await api.get("/api/stats")).json()["total_tasks"] == 1
     assert (await api.delete("/api/projects/old", headers=ADMIN)).status_code == 404
+
+
+async def test_the_sweep_runs_once_per_interval_whatever_the_replicas(apply, settings) -> None:
+    await apply(event(EventKind.START, 0, project="p", task_id="first"))
+    await age(settings, "tasks", "updated_at", 7200)
+    assert [t.task_id for t in await sweep(settings)] == ["first"]
+
+    await apply(event(EventKind.START, 0, project="p", task_id="second"))
+    await age(settings, "tasks", "updated_at", 7200)
+    assert await sweep(settings) == []  # another replica, within the same interval
+
+    await next_interval(settings)
+    assert [t.task_id for t in await sweep(settings)] == ["second"]
+
+
+async def test_a_task_held_by_the_consumer_does_not_hold_up_the_sweep(apply, settings) -> None:
+    await apply(
+        event(EventKind.START, 0, project="p", task_id="held"),
+        event(EventKind.START, 0, project="p", task_id="free"),
+    )
+    await age(settings, "tasks", "updated_at", 7200)
+    consumer = await asyncpg.connect(plain_dsn(settings.database_url))
+    try:
+        async with consumer.transaction():
+            await consumer.execute("SELECT 1 FROM tasks WHERE task_id = 'held' FOR UPDATE")
+            # A guard against hanging for good, not a measure of speed.
+            stale = await asyncio.wait_for(sweep(settings), timeout=60)
+            assert [t.task_id for t in stale] == ["free"]
+    finally:
+        await consumer.close()
+    await next_interval(settings)
+    assert [t.task_id for t in await sweep(settings)] == ["held"]
+
+
+async def test_sweeps_work_in_bounded_chunks_and_leave_the_rest_for_later(
+    api, apply, settings
+) -> None:
+    await apply(*[event(EventKind.START, i, project="p", task_id=f"t{i}") for i in range(5)])
+    await apply(*[event(EventKind.STATUS, i, project="p", task_id="t0") for i in range(1, 7)])
+    await api.put("/api/projects/p/settings", json={"event_retention_days": 1}, headers=ADMIN)
+    await age(settings, "tasks", "updated_at", 7200)
+    await age(settings, "task_events", "received_at", 2 * 24 * 3600)
+
+    chunks = {"stale_chunk": 2, "prune_chunk": 4, "max_chunks": 2}
+    assert len(await sweep(settings, **chunks)) == 4
+    assert await event_count(settings) == 11 - 8
+    await next_interval(settings)
+    assert len(await sweep(settings, **chunks)) == 1
+    assert await event_count(settings) == 0
+
+
+async def event_count(settings: QuerySettings) -> int:
+    connection = await asyncpg.connect(plain_dsn(settings.database_url))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM task_events"))
+    finally:
+        await connection.close()
+
+
+# Many projects, most tasks finished, history of several events per task: enough rows that
+# reading everything would show in the plan as a sequential scan. (Written without the
+# task-totals trigger, which the sweeps do not read, to fill faster.)
+_FILL = """
+    SET session_replication_role = replica;
+    INSERT INTO projects (name) SELECT 'project-' || i FROM generate_series(1, 50) AS i;
+    INSERT INTO agents (name) VALUES ('agent');
+    INSERT INTO tasks (project_id, task_id, title, agent_id, status, progress, started_at,
+                       updated_at)
+    SELECT p.id, 'task-' || i, 'Task ' || i, a.id,
+           CASE WHEN i % 10 = 0 THEN 'running' ELSE 'completed' END, 0, now(), now()
+    FROM generate_series(1, 50000) AS i
+    JOIN projects AS p ON p.name = 'project-' || (1 + i % 50), agents AS a;
+    INSERT INTO task_events (event_id, task_pk, project_id, kind, agent, occurred_at,
+                             received_at, payload)
+    SELECT gen_random_uuid(), t.id, t.project_id, 'status', 'agent', now(), now(), '{}'
+    FROM tasks AS t, generate_series(1, 3);
+    INSERT INTO project_settings (project_id, event_retention_days, stale_after_seconds)
+    SELECT id, 7, 60 FROM projects WHERE name IN ('project-1', 'project-2');
+    RESET session_replication_role;
+    ANALYZE;
+"""
+
+
+async def test_the_sweeps_read_only_due_rows_by_index(sessions, settings) -> None:
+    await execute(settings, _FILL)
+    async with sessions() as session:
+        connection = await session.connection()
+        statements = await sent_statements(
+            connection,
+            lambda: mark_silent_tasks_stale(session, settings.stale_after_seconds),
+        )
+        statements += await sent_statements(connection, lambda: prune_old_events(session, 30))
+        stale_plan = await plan_of(connection, *statements[0])
+        await connection.exec_driver_sql("DEALLOCATE planned")
+        prune_plan = await plan_of(connection, *statements[1])
+        await session.rollback()
+    assert "ix_tasks_active_project_updated" in stale_plan, stale_plan
+    assert "Seq Scan on tasks" not in stale_plan, stale_plan
+    assert "ix_task_events_project_received" in prune_plan, prune_plan
+    assert "Seq Scan on task_events" not in prune_plan, prune_plan

@@ -1,8 +1,9 @@
+import json
 from datetime import timedelta
 
 from tests.factories import T0, event
 from tracker_contracts import AnyTaskEvent, EventKind, TaskStatus
-from tracker_query.lifecycle import TaskState, apply_event
+from tracker_query.lifecycle import TASK_METADATA_MAX_BYTES, TaskState, apply_event
 
 AGENT_ID = 7
 
@@ -108,3 +109,50 @@ def test_an_older_outcome_does_not_replace_a_newer_one() -> None:
         event(EventKind.FINISH, 10, timestamp=at(50)), event(EventKind.ERROR, 20, timestamp=at(40))
     )
     assert task.status == TaskStatus.COMPLETED
+
+
+def keys(start: int, count: int, value: str = "v") -> dict[str, str]:
+    return {f"k{i:06}": value for i in range(start, start + count)}
+
+
+def json_size(details: dict) -> int:
+    return len(json.dumps(details, ensure_ascii=False).encode())
+
+
+def test_metadata_merges_until_an_event_would_take_it_past_the_key_bound() -> None:
+    per_event = 400
+    events = [
+        event(
+            EventKind.START if i == 0 else EventKind.FINISH,
+            i,
+            metadata=keys(i * per_event, per_event),
+        )
+        for i in range(4)
+    ]
+    task = task_after(*events)
+    # Two events fit in 1,000 keys; the third would make 1,200, so it and the fourth are left out.
+    assert task.details == {**keys(0, per_event), **keys(per_event, per_event)}
+    assert task.metadata_truncated
+    assert task.details_size == json_size(task.details)
+
+
+def test_an_event_that_would_pass_the_byte_bound_is_left_out_whole() -> None:
+    big = "x" * 15_000
+    events = [event(EventKind.START, 0, metadata={"a": big})]
+    events += [event(EventKind.FINISH, i, metadata={f"b{i}": big}) for i in range(1, 6)]
+    task = task_after(*events, event(EventKind.FINISH, 9, metadata={"small": 1}))
+    assert TASK_METADATA_MAX_BYTES == 64 * 1024
+    assert sorted(task.details or {}) == ["a", "b1", "b2", "b3", "small"]
+    assert task.metadata_truncated
+    assert task.details_size == json_size(task.details or {}) <= TASK_METADATA_MAX_BYTES
+
+
+def test_replacing_a_value_counts_only_the_difference() -> None:
+    task = task_after(
+        event(EventKind.START, 0, metadata={"log": "x" * 15_000, **keys(0, 10)}),
+        *[event(EventKind.FINISH, i, metadata={"log": "y" * 15_000}) for i in range(1, 20)],
+    )
+    assert task.details is not None
+    assert task.details["log"] == "y" * 15_000
+    assert not task.metadata_truncated
+    assert task.details_size == json_size(task.details)

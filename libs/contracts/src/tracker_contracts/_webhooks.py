@@ -1,8 +1,9 @@
 """The four webhook bodies agents send, field for field as the public API documents them."""
 
 import json
+import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -19,6 +20,14 @@ from pydantic import (
 )
 
 METADATA_MAX_BYTES = 16 * 1024
+METADATA_MAX_DEPTH = 32
+"""Most levels of objects and arrays in metadata (the metadata object itself is level 1)."""
+METADATA_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+"""Integers in metadata fit a signed 64-bit integer, as every JSON reader can hold them."""
+EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIMESTAMP = datetime(3000, 1, 1, tzinfo=UTC)
+"""Timestamps lie in [EARLIEST_TIMESTAMP, LATEST_TIMESTAMP): well inside what Python's
+datetime and PostgreSQL's timestamptz hold in any time zone, with room for arithmetic."""
 
 
 class TaskStatus(StrEnum):
@@ -41,28 +50,76 @@ ACTIVE_STATUSES = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _has_no_control_characters(value: str) -> str:
     if _CONTROL_CHARACTER.search(value):
         raise ValueError("must not contain control characters")
-    return value
+    return _is_storable(value)
 
 
-def _has_no_nul(value: str) -> str:
-    # PostgreSQL text and JSON cannot hold U+0000.
+def _is_storable(value: str) -> str:
+    """Text that UTF-8 and PostgreSQL text and jsonb hold: no U+0000, no lone surrogate."""
     if "\x00" in value:
         raise ValueError("must not contain the NUL character")
+    if _SURROGATE.search(value):
+        raise ValueError("must not contain a lone UTF-16 surrogate (U+D800 to U+DFFF)")
     return value
+
+
+def _check_metadata_value(value: Any, depth: int, where: str) -> list[tuple[Any, int, str]]:
+    """Refuses what jsonb cannot store; returns the values nested in `value` to check next."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, str):
+        _is_storable_at(value, where)
+        return []
+    if isinstance(value, int):
+        low, high = METADATA_INTEGER_RANGE
+        if not low <= value <= high:
+            raise ValueError(f"{where}: integers must fit in 64 bits (from {low} to {high})")
+        return []
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: numbers must be finite (no NaN or Infinity)")
+        return []
+    if not isinstance(value, dict | list):
+        raise ValueError(f"{where}: {type(value).__name__} is not a JSON value")
+    if depth > METADATA_MAX_DEPTH:
+        raise ValueError(f"{where}: at most {METADATA_MAX_DEPTH} levels of nesting")
+    if isinstance(value, list):
+        return [(item, depth + 1, f"{where}[{i}]") for i, item in enumerate(value)]
+    nested = []
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{where}: keys must be strings")
+        _is_storable_at(key, f"{where} (a key)")
+        nested.append((item, depth + 1, f"{where}.{_printable(key)}"))
+    return nested
+
+
+def _is_storable_at(value: str, where: str) -> None:
+    try:
+        _is_storable(value)
+    except ValueError as refusal:
+        raise ValueError(f"{where}: {refusal}") from None
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode()
 
 
 def _fits_metadata_limit(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
+    # Checked level by level, without recursion: any depth gets a clear answer.
+    todo: list[tuple[Any, int, str]] = [(value, 1, "metadata")]
+    while todo:
+        todo += _check_metadata_value(*todo.pop())
     encoded = json.dumps(value, ensure_ascii=False)
     if len(encoded.encode()) > METADATA_MAX_BYTES:
         raise ValueError(f"must serialize to at most {METADATA_MAX_BYTES} bytes of JSON")
-    _has_no_nul(encoded.replace("\\u0000", "\x00"))
     return value
 
 
@@ -76,6 +133,16 @@ def _iso_datetime_text(value: Any) -> Any:
         raise ValueError("must be an ISO-8601 date-time such as 2026-01-01T10:00:00Z")
     if not isinstance(value, str | datetime):
         raise ValueError("must be an ISO-8601 date-time string")
+    return value
+
+
+def _within_storable_range(value: datetime) -> datetime:
+    # Aware datetimes compare without conversion, so no offset can overflow here.
+    if not EARLIEST_TIMESTAMP <= value < LATEST_TIMESTAMP:
+        raise ValueError(
+            f"must be from {EARLIEST_TIMESTAMP.isoformat()} to before "
+            f"{LATEST_TIMESTAMP.isoformat()} (in UTC)"
+        )
     return value
 
 
@@ -96,12 +163,14 @@ Title = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=512),
     AfterValidator(_has_no_control_characters),
 ]
-ShortText = Annotated[str, StringConstraints(max_length=256), AfterValidator(_has_no_nul)]
-Text = Annotated[str, StringConstraints(max_length=16 * 1024), AfterValidator(_has_no_nul)]
-LongText = Annotated[str, StringConstraints(max_length=64 * 1024), AfterValidator(_has_no_nul)]
+ShortText = Annotated[str, StringConstraints(max_length=256), AfterValidator(_is_storable)]
+Text = Annotated[str, StringConstraints(max_length=16 * 1024), AfterValidator(_is_storable)]
+LongText = Annotated[str, StringConstraints(max_length=64 * 1024), AfterValidator(_is_storable)]
 Metadata = Annotated[dict[str, Any] | None, AfterValidator(_fits_metadata_limit)]
 EventId = Annotated[UUID, BeforeValidator(_canonical_uuid_text)]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_within_storable_range)
+]
 Percent = Annotated[int, Strict(), Field(ge=0, le=100)]
 Seconds = Annotated[float, Strict(), Field(ge=0, le=10 * 365 * 24 * 3600)]
 

@@ -158,6 +158,7 @@ def run(settings: LocalSettings) -> int:
                 settings.data_dir / "redis",
                 settings.embedded_redis_port,
                 settings.redis_appendfsync,
+                settings.redis_maxmemory,
             ).start()
             servers.callback(redis.stop)
             redis_url = redis.url

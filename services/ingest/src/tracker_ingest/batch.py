@@ -16,7 +16,8 @@ from tracker_contracts import (
     WebhookBatch,
 )
 
-from .idempotency import IdempotencyConflict, IdempotencyMismatch
+from .idempotency import IdempotencyMismatch
+from .invalid import encodable
 from .publisher import Acceptance, Answer
 from .routes import Problem, allowed_projects, project_refusal, publisher_of, settings_of
 
@@ -93,7 +94,11 @@ def _validated(event: BatchEvent) -> Webhook | list[EventError]:
         return WEBHOOK_FOR_KIND[event.type].model_validate(event.fields)
     except ValidationError as invalid:
         return [
-            EventError(type=error["type"], loc=list(error["loc"]), msg=error["msg"])
+            EventError(
+                type=error["type"],
+                loc=[encodable(part) for part in error["loc"]],
+                msg=encodable(error["msg"]),
+            )
             for error in invalid.errors(include_url=False, include_input=False)
         ]
 
@@ -103,13 +108,6 @@ def _result(index: int, answer: Answer) -> BatchEventResult:
         return BatchEventResult(
             index=index, status=202, event_id=answer.event_id, replayed=answer.replayed
         )
-    if isinstance(answer, IdempotencyConflict):
-        error = EventError(
-            type="in_progress",
-            loc=["event_id"],
-            msg="A request with this event_id is still in progress; retry it later.",
-        )
-        return _refused(index, 409, [error])
     assert isinstance(answer, IdempotencyMismatch)
     error = EventError(
         type="idempotency_key_reused",

@@ -9,6 +9,10 @@ The script also settles idempotency: an append that names a record key is skippe
 already has a record (the caller decides what that record means), else the entry and the record
 are written together. Checking and writing in one script leaves no window between the two, so
 two requests with the same key can never both append.
+
+Before writing, the script refuses the whole call when `max_stream_length` events wait to be
+applied (the backlog, computed as the comment on the script explains), and Redis refuses it
+when at `maxmemory`: either way nothing of it is written, and its requests are answered 503.
 """
 
 import asyncio
@@ -17,22 +21,75 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import OutOfMemoryError, RedisError, ResponseError
 
 from . import stream_entry
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1] the stream, KEYS[2..] idempotency records. ARGV[1] most entries the stream may hold,
-# ARGV[2] the records' lifetime in seconds, then three values per append: the index in KEYS of
-# its record (0: none), the record to write, the stream entry. Returns nil when the stream is
-# full (nothing written), else {position, record, ...} for each append (counted from 1) that
-# found a record and was skipped: a short reply when, as usual, every append went in.
+# KEYS[1] the stream, KEYS[2] how many entries this script ever appended to it, KEYS[3..]
+# idempotency records. ARGV[1] most unapplied entries the stream may hold, ARGV[2] the records'
+# lifetime in seconds, then three values per append: the index in KEYS of its record (0: none),
+# the record to write, the stream entry. Returns nil when the backlog is full (nothing written),
+# else {position, record, ...} for each append (counted from 1) that found a record and was
+# skipped: a short reply when, as usual, every append went in.
+#
+# The backlog is what a consumer group has not applied yet: its pending entries plus those
+# after its last-delivered id. Entries it applied stay on the stream for replay (the consumer
+# trims them after a retention time) and do not count. Redis 6.2 reports no group lag, so each
+# entry carries its sequence number (the append count up to it, one small integer that every
+# reader ignores): the entries after a last-delivered id are the count now minus that entry's
+# sequence. When that entry has no sequence (the group has read nothing yet, or last read an
+# entry another writer appended), the backlog is taken to be XLEN until the group reads past
+# it; entries of other writers after ours are not counted. The backlog is capped by XLEN. All
+# this runs only when XLEN reaches the bound: below it, the backlog is below it too.
 _APPEND_SCRIPT = f"""
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then
+local function sequence_at(id)
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
+  if entry then
+    local fields = entry[2]
+    for i = 1, #fields, 2 do
+      if fields[i] == '{stream_entry.SEQUENCE}' then
+        return tonumber(fields[i + 1])
+      end
+    end
+  end
+  return nil
+end
+
+local function backlog(length)
+  local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+  if #groups == 0 then
+    return length  -- a group created later starts at the beginning: every entry waits
+  end
+  local appended = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][1]
+  local most = 0
+  for _, group in ipairs(groups) do
+    local waiting, delivered = 0, '0-0'
+    for i = 1, #group, 2 do
+      if group[i] == 'pending' then waiting = group[i + 1] end
+      if group[i] == 'last-delivered-id' then delivered = group[i + 1] end
+    end
+    if delivered ~= newest then
+      local sequence = sequence_at(delivered)
+      if not sequence then
+        return length  -- read up to no entry of ours (none yet, or another writer's): unknown
+      end
+      waiting = waiting + appended - sequence
+    end
+    most = math.max(most, waiting)
+  end
+  return math.min(most, length)
+end
+
+local length = redis.call('XLEN', KEYS[1])
+if length >= tonumber(ARGV[1]) and backlog(length) >= tonumber(ARGV[1]) then
   return false
 end
 local skipped = {{}}
+local sequence = tonumber(redis.call('GET', KEYS[2]) or '0')
+local appended = sequence
 for i = 3, #ARGV, 3 do
   local key = tonumber(ARGV[i])
   local existing = false
@@ -43,11 +100,17 @@ for i = 3, #ARGV, 3 do
     skipped[#skipped + 1] = (i - 3) / 3 + 1
     skipped[#skipped + 1] = existing
   else
-    redis.call('XADD', KEYS[1], '*', '{stream_entry.FIELD}', ARGV[i + 2])
+    -- The first write: when Redis is at maxmemory it is refused, and nothing is written.
+    sequence = sequence + 1
+    redis.call('XADD', KEYS[1], '*',
+      '{stream_entry.FIELD}', ARGV[i + 2], '{stream_entry.SEQUENCE}', sequence)
     if key > 0 then
       redis.call('SET', KEYS[key], ARGV[i + 1], 'EX', ARGV[2])
     end
   end
+end
+if sequence > appended then
+  redis.call('SET', KEYS[2], sequence)
 end
 return skipped
 """
@@ -61,8 +124,17 @@ class EventStreamFull(Exception):
     """The stream holds more unapplied events than allowed; new ones wait."""
 
 
+class RedisOutOfMemory(Exception):
+    """Redis is at its `maxmemory` and refuses writes; nothing of the append was written."""
+
+
 class WriteQueueFull(Exception):
     """More events are waiting for Redis in this process than it queues."""
+
+
+def appended_count_key(stream: str) -> str:
+    """How many entries ingest ever appended to `stream`: the newest entry's sequence number."""
+    return f"{stream}:appended"
 
 
 @dataclass(frozen=True)
@@ -153,6 +225,9 @@ class GroupCommit:
             async with asyncio.timeout(self._timeout_seconds):
                 outcomes = await self._run_script([a for w in group for a in w.appends])
         except (RedisError, OSError, TimeoutError) as error:
+            if _is_out_of_memory(error):
+                _fail(group, RedisOutOfMemory)
+                return
             reason = str(error) or type(error).__name__
             _fail(group, lambda: EventStreamUnavailable(reason))
             return
@@ -172,7 +247,7 @@ class GroupCommit:
             start = end
 
     async def _run_script(self, appends: list[Append]) -> list[Outcome] | None:
-        keys = [self._stream]
+        keys = [self._stream, appended_count_key(self._stream)]
         args: list[str | bytes | int] = [self._max_stream_length, self._record_ttl_seconds]
         for append in appends:
             if append.record_key is None:
@@ -193,6 +268,13 @@ def _fail(group: list[_Waiting], error: Callable[[], Exception]) -> None:
     for waiting in group:
         if not waiting.answer.done():
             waiting.answer.set_exception(error())
+
+
+def _is_out_of_memory(error: Exception) -> bool:
+    """Redis 7 answers a script's refused write with `OOM ...`; 6.2 wraps it in a script error."""
+    return isinstance(error, OutOfMemoryError) or (
+        isinstance(error, ResponseError) and "OOM command not allowed" in str(error)
+    )
 
 
 def _text(value: str | bytes) -> str:

@@ -8,14 +8,7 @@ from tracker_contracts import AnyTaskEvent, Webhook, envelop
 
 from . import stream_entry
 from .group_commit import Append, Appended, GroupCommit, Outcome
-from .idempotency import (
-    Claim,
-    IdempotencyConflict,
-    IdempotencyMismatch,
-    Record,
-    answer_to_retry,
-    claim_for,
-)
+from .idempotency import Claim, IdempotencyMismatch, answer_to_retry, claim_for
 from .settings import IngestSettings
 
 
@@ -25,7 +18,7 @@ class Acceptance:
     replayed: bool
 
 
-Answer = Acceptance | IdempotencyConflict | IdempotencyMismatch
+Answer = Acceptance | IdempotencyMismatch
 """What one webhook of a batch came to: accepted (or replayed), or refused by its key."""
 
 
@@ -40,9 +33,13 @@ class EventPublisher:
         self._writer = writer
         self._settings = settings
 
-    async def publish(self, webhook: Webhook, idempotency_key: str | None) -> Acceptance:
-        """Put the webhook on the stream once Redis has it; a retry gets the first answer."""
-        [answer] = await self._publish([_prepare(webhook, idempotency_key)])
+    async def publish(
+        self, webhook: Webhook, idempotency_key: str | None, key_name: str | None = None
+    ) -> Acceptance:
+        """Put the webhook on the stream once Redis has it; a retry gets the first answer.
+
+        `key_name` (the API key's, from the gateway) scopes `idempotency_key`."""
+        [answer] = await self._publish([_prepare(webhook, idempotency_key, key_name)])
         if isinstance(answer, Exception):
             raise answer
         return answer
@@ -51,7 +48,7 @@ class EventPublisher:
         """Put the webhooks on the stream in this order, each retry-safe by its `event_id`.
 
         Redis failing or the stream being full refuses all of them (raised, not answered)."""
-        return await self._publish([_prepare(webhook, None) for webhook in webhooks])
+        return await self._publish([_prepare(webhook, None, None) for webhook in webhooks])
 
     async def _publish(self, prepared: list[_Prepared]) -> list[Answer]:
         appends = [await self._append_for(item) for item in prepared]
@@ -64,15 +61,14 @@ class EventPublisher:
         entry = await stream_entry.encode(item.event)
         if item.claim is None:
             return Append(entry)
-        done = Record("done", item.claim.fingerprint, item.event.event_id)
-        return Append(entry, self._record_key(item.claim), done.dump())
+        return Append(entry, self._record_key(item.claim), item.claim.fingerprint)
 
     def _record_key(self, claim: Claim) -> str:
-        return f"{self._settings.events_stream}:idempotency:{claim.key}"
+        return f"{self._settings.events_stream}:idem:{claim.key}"
 
 
-def _prepare(webhook: Webhook, idempotency_key: str | None) -> _Prepared:
-    claim = claim_for(webhook, idempotency_key)
+def _prepare(webhook: Webhook, idempotency_key: str | None, key_name: str | None) -> _Prepared:
+    claim = claim_for(webhook, idempotency_key, key_name)
     if claim is not None and webhook.event_id != claim.event_id:
         webhook = webhook.model_copy(update={"event_id": claim.event_id})
     return _Prepared(envelop(webhook), claim)
@@ -83,6 +79,6 @@ def _answer(item: _Prepared, outcome: Outcome) -> Answer:
         return Acceptance(item.event.event_id, replayed=False)
     assert item.claim is not None  # only an append with a record key can find one recorded
     try:
-        return Acceptance(answer_to_retry(item.claim, Record.load(outcome.record)), replayed=True)
-    except (IdempotencyConflict, IdempotencyMismatch) as refusal:
+        return Acceptance(answer_to_retry(item.claim, outcome.record), replayed=True)
+    except IdempotencyMismatch as refusal:
         return refusal

@@ -7,6 +7,7 @@ from faststream.redis import RedisBroker
 from pydantic import BaseModel
 
 from tracker_contracts import (
+    KEY_NAME_HEADER,
     ErrorWebhook,
     FinishWebhook,
     StartWebhook,
@@ -25,15 +26,10 @@ class Problem(BaseModel):
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "The API key may not post events for this project."},
-    409: {
-        "model": Problem,
-        "description": "The idempotency key is still marked in progress by an earlier version "
-        "of the service; retry after `Retry-After` seconds.",
-    },
     503: {
         "model": Problem,
-        "description": "Redis unavailable or too many events waiting; nothing was accepted. "
-        "Retry after `Retry-After` seconds.",
+        "description": "Redis unavailable or out of memory, or too many events waiting to be "
+        "applied; nothing was accepted. Retry after `Retry-After` seconds.",
     },
 }
 
@@ -53,7 +49,8 @@ IdempotencyKey = Annotated[
         max_length=255,
         pattern=r"^[\x21-\x7e]+$",
         description="Makes retries safe: the same key with the same body is answered like the "
-        "first request and stored once. The body's `event_id` works the same way.",
+        "first request and stored once. Each API key has its own idempotency keys. The body's "
+        "`event_id` works the same way (one event id names one event, whoever sends it).",
     ),
 ]
 
@@ -85,7 +82,8 @@ async def _accept(
     allowed = allowed_projects(request)
     if allowed is not None and webhook.project not in allowed:
         raise HTTPException(403, project_refusal(webhook.project))
-    acceptance = await publisher_of(request).publish(webhook, key)
+    key_name = request.headers.get(KEY_NAME_HEADER)
+    acceptance = await publisher_of(request).publish(webhook, key, key_name)
     if acceptance.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return Accepted(event_id=acceptance.event_id)

@@ -19,8 +19,9 @@ class IngestSettings(BaseSettings):
     stream_max_length: int = Field(
         default=1_000_000,
         ge=1,
-        description="Above this many entries in the stream, webhooks are refused with 503 "
-        "until the consumer catches up; nothing is ever trimmed before it is applied.",
+        description="Above this many events waiting to be applied (the consumer group's "
+        "pending and undelivered entries; applied ones kept for replay do not count), webhooks "
+        "are refused with 503 until the consumer catches up; nothing is trimmed unapplied.",
     )
     batch_max_events: int = Field(
         default=1000, ge=1, description="Most events in one `POST /webhook/batch`; more is 413."
@@ -32,7 +33,11 @@ class IngestSettings(BaseSettings):
         "above it webhooks are refused with 503. At least `batch_max_events`.",
     )
     idempotency_ttl_seconds: int = Field(
-        default=24 * 3600, ge=60, description="How long a retry is recognised by its key."
+        default=3600,
+        ge=60,
+        description="How long a retry is recognised by its key (and answered like the first "
+        "request). Each event with an `event_id` or `Idempotency-Key` costs Redis about 100 "
+        "bytes for this long; a later retry is stored again and applied once by its event id.",
     )
     redis_timeout_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait for Redis before answering 503."

@@ -6,8 +6,15 @@ Rules:
   older than the newest one applied only adds history (and can move `started_at` earlier).
 - A finished or failed task is never reopened by a status or start; only a newer finish or
   error replaces its outcome.
+- The metadata of start, finish and error merges into the task's, key by key (a key sent again
+  replaces its value). The merged object is bounded: at most `TASK_METADATA_MAX_KEYS` keys and
+  `TASK_METADATA_MAX_BYTES` of JSON. An event whose metadata would take the task past either
+  bound is applied without its metadata, which stays in the event's history, and the task is
+  marked `metadata_truncated` for good. Checking costs the size of the event's metadata and of
+  the values it replaces, never of the whole object.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +27,10 @@ from tracker_contracts import (
     StatusEvent,
     TaskStatus,
 )
+
+TASK_METADATA_MAX_KEYS = 1000
+TASK_METADATA_MAX_BYTES = 64 * 1024
+"""Measured as the per-event limit measures: UTF-8 JSON with `", "` and `": "` separators."""
 
 
 @dataclass(slots=True)
@@ -36,6 +47,10 @@ class TaskState:
     error_message: str | None = None
     stack_trace: str | None = None
     details: dict[str, Any] | None = None
+    details_size: int = 0
+    """The bytes `details` takes as JSON, the sum of its entries' sizes (0 with no entry), kept
+    so that merging need not measure the whole object again."""
+    metadata_truncated: bool = False
     started_at: datetime | None = None
     finished_at: datetime | None = None
     duration_seconds: float | None = None
@@ -57,7 +72,7 @@ def apply_event(task: TaskState, event: AnyTaskEvent, agent_id: int) -> None:
     task.agent_id = agent_id
     match event:
         case StartEvent():
-            task.details = _merged(task.details, event.payload.metadata)
+            _merge_metadata(task, event.payload.metadata)
             if not is_terminal:
                 task.status = TaskStatus.RUNNING
         case StatusEvent():
@@ -72,13 +87,13 @@ def apply_event(task: TaskState, event: AnyTaskEvent, agent_id: int) -> None:
             task.progress = 100
             task.result = event.payload.result
             task.error_type = task.error_message = task.stack_trace = None
-            task.details = _merged(task.details, event.payload.metadata)
+            _merge_metadata(task, event.payload.metadata)
         case ErrorEvent():
             _end(task, TaskStatus.FAILED, at, None)
             task.error_type = event.payload.error_type
             task.error_message = event.payload.error_message
             task.stack_trace = event.payload.stack_trace
-            task.details = _merged(task.details, event.payload.metadata)
+            _merge_metadata(task, event.payload.metadata)
 
 
 def _note_start_time(task: TaskState, event: AnyTaskEvent, at: datetime) -> None:
@@ -99,7 +114,27 @@ def _end(
     task.duration_seconds = reported_duration
 
 
-def _merged(current: dict[str, Any] | None, update: dict[str, Any] | None) -> dict[str, Any] | None:
+def _merge_metadata(task: TaskState, update: dict[str, Any] | None) -> None:
+    """Merge `update` into the task's metadata if the result stays within the bounds."""
     if not update:
-        return current
-    return {**(current or {}), **update}
+        return
+    current = task.details or {}
+    size, keys = task.details_size, len(current)
+    for key, value in update.items():
+        if key in current:
+            size -= _entry_size(key, current[key])
+        else:
+            keys += 1
+        size += _entry_size(key, value)
+    if keys > TASK_METADATA_MAX_KEYS or size > TASK_METADATA_MAX_BYTES:
+        task.metadata_truncated = True
+        return
+    task.details = {**current, **update}
+    task.details_size = size
+
+
+def _entry_size(key: str, value: Any) -> int:
+    # `"key": value` and the `, ` that separates it from the next entry (or the braces, for the
+    # last one: an object of n entries takes 2 + Σ entry + 2·(n − 1) bytes = Σ (entry + 2)).
+    encoded = json.dumps(key, ensure_ascii=False) + json.dumps(value, ensure_ascii=False)
+    return len(encoded.encode()) + 4

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     case,
+    false,
     func,
     text,
 )
@@ -123,9 +125,11 @@ class Task(Base):
             ],
         ),
         Index("ix_tasks_updated", "updated_at", "id"),
-        # Finding silent tasks reads only active ones (migration 0003).
+        # Finding silent tasks reads, project by project, only active ones that are due
+        # (migration 0006).
         Index(
-            "ix_tasks_active_updated",
+            "ix_tasks_active_project_updated",
+            "project_id",
             "updated_at",
             postgresql_where=text("status IN ('pending', 'running', 'paused')"),
         ),
@@ -150,6 +154,14 @@ class Task(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     stack_trace: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONB)
+    metadata_truncated: Mapped[bool] = mapped_column(
+        Boolean,
+        server_default=false(),
+        doc="Set for good once an event's metadata was left out to keep the task's bounded.",
+    )
+    metadata_preview: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONB, doc="What task lists show instead of `details` when it is too big for them."
+    )
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     duration_seconds: Mapped[float | None] = mapped_column(
@@ -204,14 +216,28 @@ class EventRecord(Base):
     __tablename__ = "task_events"
     __table_args__ = (
         Index("ix_task_events_task_occurred", "task_pk", "occurred_at", "id"),
-        Index("ix_task_events_received", "received_at"),
+        # Pruning reads, project by project, only events older than its retention (0006).
+        Index("ix_task_events_project_received", "project_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(UUID, unique=True)
     task_pk: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(
+        Integer, doc="The task's project, copied so history is pruned project by project."
+    )
     kind: Mapped[str] = mapped_column(String(16))
     agent: Mapped[str] = mapped_column(String(128))
     occurred_at: Mapped[datetime] = mapped_column(Timestamp)
     received_at: Mapped[datetime] = mapped_column(Timestamp)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class SweepLease(Base):
+    """When each periodic sweep last started: a replica runs a sweep only after claiming its
+    row, so the sweep runs once per interval however many replicas there are."""
+
+    __tablename__ = "sweep_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -1,7 +1,19 @@
 """Periodic upkeep of the task data: silent tasks become stale, old history is pruned.
 
-Both run as single SQL statements, so several query replicas may sweep at once: each task is
-marked stale by exactly one of them (the UPDATE's row lock decides), and deletes are idempotent.
+Each sweep reads only what is due. Cutoffs are worked out once per project (its own setting
+or the service default), and each project's due rows are found by index: active tasks by
+(project_id, updated_at), history events by (project_id, received_at). So a sweep's cost
+follows the projects and the rows it changes, not the tasks and events kept.
+
+Work goes in chunks (1,000 tasks, 5,000 events), each in a short transaction of its own: stale
+tasks are announced after their chunk commits, and the few rows a chunk locks are held only
+for that chunk. Marking skips tasks a consumer holds at that moment (they are being changed
+anyway; the next sweep sees them again). A sweep does at most `max_chunks` chunks of each
+kind; what is left waits for the next interval.
+
+However many query replicas run, the sweep runs once per interval: a replica sweeps only
+after claiming the `sweep_leases` row, which it can do only once the interval has passed
+since the last claim.
 """
 
 import asyncio
@@ -16,7 +28,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tracker_contracts import (
-    ACTIVE_STATUSES,
     TaskStaleData,
     TaskStaleMessage,
     TaskStatus,
@@ -27,28 +38,53 @@ from .settings import QuerySettings
 
 logger = logging.getLogger(__name__)
 
-_ACTIVE = ", ".join(f"'{status}'" for status in sorted(ACTIVE_STATUSES))
+# The condition of the partial index ix_tasks_active_project_updated, written the same way.
+_ACTIVE = ", ".join(f"'{s}'" for s in (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED))
+
+_CLAIM = text("""
+    INSERT INTO sweep_leases (name, started_at) VALUES ('sweep', now())
+    ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at
+    WHERE sweep_leases.started_at <= now() - make_interval(secs => :interval)
+    RETURNING name
+""")
 
 _MARK_STALE = text(f"""
     UPDATE tasks AS t SET status = '{TaskStatus.STALE}', updated_at = now()
-    FROM projects AS p
-    LEFT JOIN project_settings AS s ON s.project_id = p.id,
-    agents AS a
-    WHERE t.project_id = p.id AND a.id = t.agent_id
-      AND t.status IN ({_ACTIVE})
-      AND t.updated_at < now() - make_interval(
-            secs => coalesce(s.stale_after_seconds, :default_seconds))
-    RETURNING t.task_id, t.title, p.name, a.name, t.updated_at, t.progress
+    WHERE t.status IN ({_ACTIVE}) AND t.id = ANY (ARRAY(
+        SELECT due.id
+        FROM projects AS p
+        LEFT JOIN project_settings AS s ON s.project_id = p.id
+        CROSS JOIN LATERAL (
+            SELECT t.id FROM tasks AS t
+            WHERE t.project_id = p.id AND t.status IN ({_ACTIVE})
+              AND t.updated_at < now() - make_interval(
+                    secs => coalesce(s.stale_after_seconds, :default_seconds))
+            LIMIT :chunk
+            FOR UPDATE OF t SKIP LOCKED
+        ) AS due
+        LIMIT :chunk
+    ))
+    RETURNING t.task_id, t.title,
+        (SELECT p.name FROM projects AS p WHERE p.id = t.project_id),
+        (SELECT a.name FROM agents AS a WHERE a.id = t.agent_id),
+        t.updated_at, t.progress
 """)
 
 _PRUNE_EVENTS = text("""
-    DELETE FROM task_events WHERE id IN (
-        SELECT e.id FROM task_events AS e
-        JOIN tasks AS t ON t.id = e.task_pk
-        LEFT JOIN project_settings AS s ON s.project_id = t.project_id
-        WHERE e.received_at < now() - make_interval(
-            days => coalesce(s.event_retention_days, :default_days))
-        LIMIT :batch)
+    DELETE FROM task_events WHERE id = ANY (ARRAY(
+        SELECT old.id
+        FROM projects AS p
+        LEFT JOIN project_settings AS s ON s.project_id = p.id
+        CROSS JOIN LATERAL (
+            SELECT e.id FROM task_events AS e
+            WHERE e.project_id = p.id
+              AND e.received_at < now() - make_interval(
+                    days => coalesce(s.event_retention_days, :default_days))
+            LIMIT :chunk
+        ) AS old
+        WHERE coalesce(s.event_retention_days, :default_days) IS NOT NULL
+        LIMIT :chunk
+    ))
 """)
 
 
@@ -62,18 +98,27 @@ class StaleTask:
     progress: int
 
 
-async def mark_silent_tasks_stale(session: AsyncSession, default_seconds: int) -> list[StaleTask]:
-    """Mark active tasks without news for longer than their project allows; return them."""
-    rows = await session.execute(_MARK_STALE, {"default_seconds": default_seconds})
+async def claim_sweep(session: AsyncSession, interval_seconds: float) -> bool:
+    """Whether this replica may sweep now: no replica has in the last `interval_seconds`."""
+    claimed = await session.execute(_CLAIM, {"interval": interval_seconds})
+    return claimed.first() is not None
+
+
+async def mark_silent_tasks_stale(
+    session: AsyncSession, default_seconds: int, chunk: int = 1000
+) -> list[StaleTask]:
+    """Mark up to `chunk` active tasks without news for longer than their project allows;
+    return them."""
+    rows = await session.execute(_MARK_STALE, {"default_seconds": default_seconds, "chunk": chunk})
     return [StaleTask(*row) for row in rows]
 
 
 async def prune_old_events(
-    session: AsyncSession, default_days: int | None, batch: int = 10_000
+    session: AsyncSession, default_days: int | None, chunk: int = 5000
 ) -> int:
-    """Delete up to `batch` history events older than their project's retention; tasks stay."""
+    """Delete up to `chunk` history events older than their project's retention; tasks stay."""
     # A null default keeps history forever in projects without a retention of their own.
-    result = await session.execute(_PRUNE_EVENTS, {"default_days": default_days, "batch": batch})
+    result = await session.execute(_PRUNE_EVENTS, {"default_days": default_days, "chunk": chunk})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -85,19 +130,50 @@ class Sweeper:
         settings: QuerySettings,
         sessionmaker: async_sessionmaker[AsyncSession],
         announce: Callable[[list[StaleTask]], Awaitable[None]],
+        *,
+        stale_chunk: int = 1000,
+        prune_chunk: int = 5000,
+        max_chunks: int = 20,
     ) -> None:
         self._settings = settings
         self._sessionmaker = sessionmaker
         self._announce = announce
+        self._stale_chunk = stale_chunk
+        self._prune_chunk = prune_chunk
+        self._max_chunks = max_chunks
 
     async def sweep(self) -> list[StaleTask]:
+        """Sweep if no replica has this interval; return the tasks that became stale."""
         async with self._sessionmaker() as session, session.begin():
-            stale = await mark_silent_tasks_stale(session, self._settings.stale_after_seconds)
-            await prune_old_events(session, self._settings.event_retention_days)
-        if stale:
-            logger.info("%d silent tasks became stale", len(stale))
-            await self._announce(stale)
+            if not await claim_sweep(session, self._settings.sweep_interval_seconds):
+                return []
+        stale = await self._mark_stale()
+        await self._prune()
         return stale
+
+    async def _mark_stale(self) -> list[StaleTask]:
+        stale: list[StaleTask] = []
+        for _ in range(self._max_chunks):
+            async with self._sessionmaker() as session, session.begin():
+                marked = await mark_silent_tasks_stale(
+                    session, self._settings.stale_after_seconds, self._stale_chunk
+                )
+            if marked:
+                logger.info("%d silent tasks became stale", len(marked))
+                await self._announce(marked)
+            stale += marked
+            if len(marked) < self._stale_chunk:
+                break
+        return stale
+
+    async def _prune(self) -> None:
+        for _ in range(self._max_chunks):
+            async with self._sessionmaker() as session, session.begin():
+                pruned = await prune_old_events(
+                    session, self._settings.event_retention_days, self._prune_chunk
+                )
+            if pruned < self._prune_chunk:
+                break
 
     async def run_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

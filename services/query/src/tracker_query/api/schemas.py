@@ -48,6 +48,7 @@ class TaskOut(BaseModel):
                     "error_type": None,
                     "error_message": None,
                     "metadata": {"priority": "high"},
+                    "metadata_truncated": False,
                     "finished_at": None,
                     "duration_seconds": None,
                     "updated_at": "2024-01-01T10:15:00Z",
@@ -68,7 +69,16 @@ class TaskOut(BaseModel):
     result: str | None
     error_type: str | None
     error_message: str | None
-    metadata: dict[str, Any] | None
+    metadata: dict[str, Any] | None = Field(
+        description="The metadata of the task's events, merged (at most 1,000 keys and 64 KiB). "
+        "A list shows at most 2 KiB of it: the keys that fit, in code-point order."
+    )
+    metadata_truncated: bool = Field(
+        description="`metadata` is not everything the task's events sent: in a list, the task "
+        "has more than fits there (its own view shows all it keeps); in the task's view, an "
+        "event's metadata was left out to keep the task within its bound (each event's "
+        "metadata stays in its history)."
+    )
     finished_at: datetime | None
     duration_seconds: float | None
     updated_at: datetime

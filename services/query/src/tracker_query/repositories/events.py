@@ -8,12 +8,15 @@ from tracker_contracts import AnyTaskEvent
 
 # All rows travel as one array per column: one round trip and one plan, whatever the count.
 _RECORD_NEW = text("""
-    INSERT INTO task_events (event_id, task_pk, kind, agent, occurred_at, received_at, payload)
-    SELECT event_id, task_pk, kind, agent, occurred_at, received_at, payload::jsonb
+    INSERT INTO task_events (event_id, task_pk, project_id, kind, agent, occurred_at,
+                             received_at, payload)
+    SELECT new.event_id, new.task_pk, t.project_id, new.kind, new.agent, new.occurred_at,
+           new.received_at, new.payload::jsonb
     FROM unnest(CAST(:event_ids AS uuid[]), CAST(:task_pks AS bigint[]), CAST(:kinds AS text[]),
                 CAST(:agents AS text[]), CAST(:occurred_at AS timestamptz[]),
                 CAST(:received_at AS timestamptz[]), CAST(:payloads AS text[]))
          AS new (event_id, task_pk, kind, agent, occurred_at, received_at, payload)
+    JOIN tasks AS t ON t.id = new.task_pk
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id
 """)

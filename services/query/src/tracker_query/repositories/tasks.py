@@ -38,20 +38,26 @@ class LockedTask:
 
 
 _STATE_COLUMNS = """title, agent_id, status, progress, message, result, error_type, error_message,
-    stack_trace, metadata, started_at, finished_at, duration_seconds, last_event_at"""
+    stack_trace, metadata, metadata_truncated, started_at, finished_at, duration_seconds,
+    last_event_at"""
 
 _STATE_ARRAYS = """CAST(:titles AS text[]), CAST(:agent_ids AS integer[]),
     CAST(:statuses AS text[]), CAST(:progress AS smallint[]), CAST(:messages AS text[]),
     CAST(:results AS text[]), CAST(:error_types AS text[]), CAST(:error_messages AS text[]),
-    CAST(:stack_traces AS text[]), CAST(:details AS text[]), CAST(:started_at AS timestamptz[]),
-    CAST(:finished_at AS timestamptz[]), CAST(:durations AS float8[]),
-    CAST(:last_event_at AS timestamptz[])"""
+    CAST(:stack_traces AS text[]), CAST(:details AS text[]), CAST(:truncated AS boolean[]),
+    CAST(:started_at AS timestamptz[]), CAST(:finished_at AS timestamptz[]),
+    CAST(:durations AS float8[]), CAST(:last_event_at AS timestamptz[])"""
+
+# What task lists show of a task's metadata when all of it would take more than this: the keys
+# that fit, by the function of migration 0006 (full metadata stays in the task's own view).
+LIST_METADATA_MAX_BYTES = 2048
 
 _INSERT = text(f"""
-    INSERT INTO tasks (project_id, task_id, {_STATE_COLUMNS})
+    INSERT INTO tasks (project_id, task_id, {_STATE_COLUMNS}, metadata_preview)
     SELECT project_id, task_id, title, agent_id, status, progress, message, result, error_type,
-           error_message, stack_trace, metadata::jsonb, started_at, finished_at,
-           duration_seconds, last_event_at
+           error_message, stack_trace, metadata::jsonb, metadata_truncated, started_at,
+           finished_at, duration_seconds, last_event_at,
+           metadata_within(metadata::jsonb, {LIST_METADATA_MAX_BYTES})
     FROM unnest(CAST(:project_ids AS integer[]), CAST(:task_ids AS text[]), {_STATE_ARRAYS})
          AS n (project_id, task_id, {_STATE_COLUMNS})
     ORDER BY project_id, task_id
@@ -62,7 +68,7 @@ _INSERT = text(f"""
 _LOCK = text("""
     SELECT t.id, t.project_id, t.task_id, t.title, t.agent_id, t.status, t.progress, t.message,
            t.result, t.error_type, t.error_message, t.stack_trace, t.metadata::text AS details,
-           t.started_at, t.finished_at, t.duration_seconds, t.last_event_at
+           t.metadata_truncated, t.started_at, t.finished_at, t.duration_seconds, t.last_event_at
     FROM tasks AS t
     JOIN unnest(CAST(:project_ids AS integer[]), CAST(:task_ids AS text[]))
          AS k (project_id, task_id) ON t.project_id = k.project_id AND t.task_id = k.task_id
@@ -75,7 +81,9 @@ _SAVE = text(f"""
         title = n.title, agent_id = n.agent_id, status = n.status, progress = n.progress,
         message = n.message, result = n.result, error_type = n.error_type,
         error_message = n.error_message, stack_trace = n.stack_trace,
-        metadata = n.metadata::jsonb, started_at = n.started_at, finished_at = n.finished_at,
+        metadata = n.metadata::jsonb, metadata_truncated = n.metadata_truncated,
+        metadata_preview = metadata_within(n.metadata::jsonb, {LIST_METADATA_MAX_BYTES}),
+        started_at = n.started_at, finished_at = n.finished_at,
         duration_seconds = n.duration_seconds, last_event_at = n.last_event_at,
         updated_at = now()
     FROM unnest(CAST(:pks AS bigint[]), {_STATE_ARRAYS}) AS n (id, {_STATE_COLUMNS})
@@ -98,7 +106,11 @@ async def lock_tasks(session: AsyncSession, keys: Collection[TaskKey]) -> dict[T
         fields = dict(row)
         pk, key = fields.pop("id"), (fields.pop("project_id"), fields.pop("task_id"))
         if fields["details"] is not None:
+            # PostgreSQL writes JSON with the separators the lifecycle counts: its length is
+            # the size, without measuring each entry again.
+            text_size = len(fields["details"].encode())
             fields["details"] = json.loads(fields["details"])
+            fields["details_size"] = text_size if fields["details"] else 0
         locked[key] = LockedTask(pk, TaskState(**fields))
     return locked
 
@@ -142,6 +154,7 @@ def _state_arrays(states: Sequence[TaskState]) -> dict[str, list[Any]]:
         "error_messages": [s.error_message for s in states],
         "stack_traces": [s.stack_trace for s in states],
         "details": [None if s.details is None else json.dumps(s.details) for s in states],
+        "truncated": [s.metadata_truncated for s in states],
         "started_at": [s.started_at for s in states],
         "finished_at": [s.finished_at for s in states],
         "durations": [s.duration_seconds for s in states],
@@ -167,10 +180,16 @@ _TASK_COLUMNS = (
     Task.result,
     Task.error_type,
     Task.error_message,
-    Task.details.label("metadata"),
     Task.finished_at,
     Task.duration.label("duration_seconds"),
     Task.updated_at,
+)
+_FULL_METADATA = (Task.details.label("metadata"), Task.metadata_truncated)
+# A list shows at most LIST_METADATA_MAX_BYTES of each task's metadata, so a page stays small
+# whatever its tasks hold; the full object (up to 64 KiB) is not even read from its row.
+_LISTED_METADATA = (
+    func.coalesce(Task.metadata_preview, Task.details).label("metadata"),
+    or_(Task.metadata_truncated, Task.metadata_preview.is_not(None)).label("metadata_truncated"),
 )
 
 
@@ -183,8 +202,8 @@ _TASK_ROWS = (
 
 
 async def find_task(session: AsyncSession, project_id: int, task_id: str) -> TaskRow | None:
-    """The task with its stack trace."""
-    query = _TASK_ROWS.add_columns(Task.stack_trace).where(
+    """The task with all its metadata and its stack trace."""
+    query = _TASK_ROWS.add_columns(*_FULL_METADATA, Task.stack_trace).where(
         Task.project_id == project_id, Task.task_id == task_id
     )
     return (await session.execute(query)).first()
@@ -298,7 +317,7 @@ async def list_tasks(
     """One page of the matching tasks: those after `after` when given, else from `offset`."""
     key = _SORT_KEYS[sort]
     query = (
-        _TASK_ROWS.add_columns(key.label("page_key"))
+        _TASK_ROWS.add_columns(*_LISTED_METADATA, key.label("page_key"))
         .where(*_conditions(where))
         .order_by(key.desc(), Task.id.desc())
         .limit(limit + 1)
