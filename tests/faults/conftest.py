@@ -1,12 +1,16 @@
 """A whole system per test, on servers of its own, so each fault breaks nothing else."""
 
+import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
+import psutil
 import pytest
 
-from tracker_localstack.databases import ensure_database
+from tracker_localstack.databases import ensure_database, plain_dsn
 from tracker_localstack.ports import free_port
 from tracker_localstack.postgres import EmbeddedPostgres
 from tracker_localstack.processes import Service
@@ -37,10 +41,26 @@ class System:
             "CONNECTION_REPORT_SECONDS": "1",
         }
 
+    async def admin(self, *statements: str, database: str = "tracker") -> None:
+        """Run statements as the superuser, each on its own, in `database`."""
+        connection = await asyncpg.connect(plain_dsn(self.postgres.admin_url(database)))
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    def freeze_postgres(self, frozen: bool) -> None:
+        """SIGSTOP (or SIGCONT) the server and every backend: it accepts connections and
+        answers nothing, as a hung host does."""
+        server = psutil.Process(self.postgres.pid)
+        for process in [server, *server.children(recursive=True)]:
+            os.kill(process.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+
     def start(self, module: str, name: str, **env: str) -> Service:
-        service = Service(module, self.env | env, log=self.logs / f"{name}.log").start()
-        self.services.append(service)
-        return service
+        service = Service(module, self.env | env, log=self.logs / f"{name}.log")
+        self.services.append(service)  # stopped at the end even if it never answers
+        return service.start()
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ async def test_events_published_before_the_consumer_started_are_applied(settings
             "status": "ok",
             "database": "connected",
             "consumer": "running",
+            "waiting": None,
         }
         await eventually_async(lambda: nothing_pending(settings))
 

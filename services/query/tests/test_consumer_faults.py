@@ -60,7 +60,6 @@ def settings(empty_database_url: str, redis_url: str, events_stream: str) -> Que
         redis_url=redis_url,
         events_stream=events_stream,
         claim_idle_ms=1000,
-        max_deliveries=2,
         maintenance_interval_seconds=0.2,
     )
 

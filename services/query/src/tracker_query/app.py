@@ -12,7 +12,12 @@ from tracker_contracts import GatewayIdentityGuard
 
 from .api import agents, dead_letters, health, housekeeping, projects, stats, tasks
 from .consumer import EventConsumer
-from .db import create_engine, create_reading_engine, create_sessionmaker
+from .db import (
+    create_consumer_engine,
+    create_engine,
+    create_reading_engine,
+    create_sessionmaker,
+)
 from .errors import AgentNotFound, DeadLetterNotFound, ProjectNotFound, TaskNotFound
 from .settings import QuerySettings, get_settings
 from .sweeps import Sweeper, announcer
@@ -25,10 +30,11 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine, reading_engine = create_engine(settings), create_reading_engine(settings)
+        consumer_engine = create_consumer_engine(settings)
         redis = Redis.from_url(str(settings.redis_url), socket_timeout=5.0)
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.reading_sessionmaker = create_sessionmaker(reading_engine)
-        consumer = EventConsumer(settings, app.state.sessionmaker, redis)
+        consumer = EventConsumer(settings, consumer_engine, redis)
         app.state.consumer, app.state.settings = consumer, settings
         sweeper = Sweeper(settings, app.state.sessionmaker, announcer(redis, settings))
         stop = asyncio.Event()
@@ -46,6 +52,7 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
             await redis.aclose()
             await engine.dispose()
             await reading_engine.dispose()
+            await consumer_engine.dispose()
 
     app = FastAPI(
         title="Agent Task Tracker — query",

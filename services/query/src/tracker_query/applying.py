@@ -1,12 +1,20 @@
 """Applies a batch of stream events to the database in one transaction."""
 
+import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tracker_contracts import AnyTaskEvent
+from tracker_contracts import (
+    AnyTaskEvent,
+    ErrorWebhook,
+    FinishWebhook,
+    StartWebhook,
+    StatusWebhook,
+    envelop,
+)
 
 from .lifecycle import TaskState, apply_event
 from .repositories.agents import touch_agents
@@ -78,3 +86,33 @@ def _last_seen_by_agent(events: Sequence[AnyTaskEvent]) -> dict[str, datetime]:
         name = event.payload.agent
         last_seen[name] = max(last_seen.get(name, event.received_at), event.received_at)
     return last_seen
+
+
+async def probe(session: AsyncSession) -> None:
+    """Apply harmless synthetic events the way real ones are, and roll them back: whatever makes
+    this fail (a read-only database, a missing table or column, a revoked permission) would
+    fail any event.
+
+    The probe's task is created by one event and changed by the next three, so both the insert
+    and the update of a task run, with every column an event can write. Its project and agent
+    are new names: the probe waits for no other writer's locks and leaves nothing behind.
+    """
+    now, name = datetime.now(UTC), f"probe-{uuid.uuid4().hex}"
+    task = {"project": name, "task": "probe", "task_id": name, "agent": name}
+    details = {"metadata": {"probe": True}}
+    at = [{**task, "timestamp": now + timedelta(seconds=second)} for second in range(4)]
+    events = [
+        envelop(webhook, now)
+        for webhook in (
+            StartWebhook(**at[0], **details),
+            StatusWebhook(**at[1], progress=50, message="probe"),
+            FinishWebhook(**at[2], **details, result="probe", duration_seconds=1.0),
+            ErrorWebhook(
+                **at[3], **details, error_type="Probe", error_message="probe", stack_trace="probe"
+            ),
+        )
+    ]
+    async with session.begin_nested() as savepoint:
+        await apply_events(session, events[:1])
+        await apply_events(session, events[1:])
+        await savepoint.rollback()

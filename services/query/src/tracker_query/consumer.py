@@ -2,19 +2,32 @@
 
 Two subscribers share the consumer group. One reads new entries in batches; each batch is
 applied and then acknowledged in a task of its own, one batch after the other, so that the next
-batch is read and decoded while the last one is written. The other subscriber takes
-over entries left unacknowledged for `claim_idle_ms` (by a consumer that crashed, froze, or
-failed on them) one at a time; FastStream never redelivers a pending entry by itself. An entry
-that cannot be decoded, or fails `max_deliveries` times for a reason other than the database
-being away, goes to the dead letters. While the database is away, applying waits and retries:
-entries stay pending and are applied once it returns.
+batch is read and decoded while the last one is written. The other subscriber takes over entries
+left unacknowledged for `claim_idle_ms` (by a consumer that crashed or froze) one at a time;
+FastStream never redelivers a pending entry by itself.
+
+Both settle their entries alike (`_settle`), on a connection pool of the consumer's own. An entry
+that cannot be decoded goes to the dead letters at once. Otherwise the entries are applied in
+one transaction, and when that fails the failure is the system's unless shown to be an event's:
+
+- A failure that says the database cannot take anything now (away, read-only, out of locks or
+  resources: `transient.py`) is waited out: entries stay pending, nothing counts against them,
+  `/health` reports the wait, and the same entries are tried again on fresh connections.
+- Any other failure is examined in one transaction. A probe first applies synthetic events
+  through the same code and rolls them back (`applying.probe`); if it fails, any event would
+  (a missing table or column during a deploy, a revoked permission), and that is waited out
+  too. If it passes, the entries are applied in halves, each under a savepoint, down to the
+  events that fail alone; the rest are committed and acknowledged, and those that fail alone
+  go to the dead letters once a second probe in the same transaction has passed as well.
 """
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from faststream.middlewares import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
@@ -22,21 +35,24 @@ from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMes
 from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tracker_contracts import AnyTaskEvent, TaskEvent
 
-from .applying import apply_events
+from .applying import apply_events, probe
+from .db import create_sessionmaker
 from .dead_letters import DeadLetters
 from .settings import QuerySettings
 from .stream_batch import decode_events, keep_entries, parse_entries
 from .stream_trim import trim_applied
-from .transient import is_transient
+from .transient import describe, is_transient
 
 logger = logging.getLogger(__name__)
 
 _EVENT = TypeAdapter[AnyTaskEvent](TaskEvent)
 _RETRY_CAP_SECONDS = 5.0
+
+ConsumerState = Literal["starting", "running", "waiting", "stopped"]
 
 
 async def ensure_consumer_group(redis: Redis, settings: QuerySettings) -> None:
@@ -54,26 +70,55 @@ async def ensure_consumer_group(redis: Redis, settings: QuerySettings) -> None:
             raise
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A stream entry and the event it holds."""
+
+    entry_id: bytes | str
+    event: AnyTaskEvent
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why the consumer waits for the database, and since when."""
+
+    since: datetime
+    reason: str
+
+
+@dataclass
+class _Outcome:
+    applied: Sequence[Entry]
+    refused: list[tuple[Entry, BaseException]] = field(default_factory=list)
+    """Entries whose events failed alone while the probe passed."""
+    retry: list[Entry] = field(default_factory=list)
+    retry_error: BaseException | None = None
+
+
+class _DatabaseRefusesEvents(Exception):
+    """The probe failed: the database would refuse any event now."""
+
+
 class EventConsumer:
-    def __init__(
-        self,
-        settings: QuerySettings,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        redis: Redis,
-    ) -> None:
+    def __init__(self, settings: QuerySettings, engine: AsyncEngine, redis: Redis) -> None:
         self.settings = settings
         self.redis = redis
         self.dead_letters = DeadLetters(redis, settings.events_stream, settings.consumer_group)
-        self._sessionmaker = sessionmaker
+        self.waiting: Waiting | None = None
+        self._engine = engine
+        self._sessionmaker = create_sessionmaker(engine)
         self._stopping = asyncio.Event()
         self._applying: asyncio.Task[None] | None = None
         self.broker: RedisBroker | None = None
 
     @property
-    def state(self) -> str:
+    def state(self) -> ConsumerState:
+        """starting, running, waiting (for the database: see `waiting`) or stopped."""
         if self.broker is None:
             return "starting"
-        return "running" if is_consuming(self.broker) else "stopped"
+        if not is_consuming(self.broker):
+            return "stopped"
+        return "waiting" if self.waiting is not None else "running"
 
     async def run(self) -> None:
         """Consume until `stop`: wait for Redis, restart a subscriber that stopped for good
@@ -132,7 +177,7 @@ class EventConsumer:
                 max_records=settings.apply_batch_size,
                 polling_interval=1000,
             ),
-            # `_apply_batch` acknowledges; entries it cannot apply stay pending for the reclaimer.
+            # `_settle` acknowledges; entries left pending are taken over by the reclaimer.
             ack_policy=AckPolicy.MANUAL,
             parser=parse_entries,
             decoder=keep_entries,
@@ -144,11 +189,12 @@ class EventConsumer:
                 await self.dead_letters.bury(entry_ids[entry.index], entry.body, entry.reason)
             bad = {entry.index for entry in undecodable}
             good_ids = [entry_id for i, entry_id in enumerate(entry_ids) if i not in bad]
+            batch = [Entry(*pair) for pair in zip(good_ids, events, strict=True)]
             # Batches are applied in the order read, so at most two are pending here at a time.
             # Shielded: a subscriber stopping while it waits must not cut the last one short.
             if self._applying is not None:
                 await asyncio.shield(self._applying)
-            self._applying = asyncio.create_task(self._apply_batch(events, good_ids))
+            self._applying = asyncio.create_task(self._apply_batch(batch))
             if len(entries) < settings.apply_batch_size and settings.apply_linger_ms:
                 await self._pause(settings.apply_linger_ms / 1000)
 
@@ -160,52 +206,140 @@ class EventConsumer:
                 min_idle_time=settings.claim_idle_ms,
                 polling_interval=1000,
             ),
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
         )
         async def apply_claimed(body: Any, message: RedisStreamMessage) -> None:
             entry_id = message.raw_message["message_ids"][0]
             try:
-                await self._apply_once([_EVENT.validate_python(body)])
+                event = _EVENT.validate_python(body)
             except ValidationError as error:
                 await self.dead_letters.bury(entry_id, body, f"not a valid event: {error}")
-            except Exception as error:
-                if is_transient(error):
-                    raise
-                if await message.get_delivery_count() < settings.max_deliveries:
-                    raise
-                await self.dead_letters.bury(entry_id, body, f"{type(error).__name__}: {error}")
+                return
+            await self._settle([Entry(entry_id, event)])
 
         return broker
 
-    async def _apply_batch(self, events: list[AnyTaskEvent], entry_ids: list[bytes]) -> None:
-        """Apply a batch and acknowledge its entries after the commit."""
+    async def _apply_batch(self, entries: list[Entry]) -> None:
         try:
-            await self._apply_until_done(events)
-            if entry_ids:
-                await self.redis.xack(
-                    self.settings.events_stream, self.settings.consumer_group, *entry_ids
-                )
+            await self._settle(entries)
         except Exception:
-            logger.exception("batch of %d entries left pending", len(entry_ids))
+            logger.exception("batch of %d entries left pending", len(entries))
 
-    async def _apply_once(self, events: Sequence[AnyTaskEvent]) -> None:
-        async with self._sessionmaker() as session, session.begin():
-            applied = await apply_events(session, events)
-        logger.debug("applied %d of %d events", applied, len(events))
-
-    async def _apply_until_done(self, events: Sequence[AnyTaskEvent]) -> None:
-        """Apply, waiting out database outages; other failures leave the batch pending."""
+    async def _settle(self, entries: Sequence[Entry]) -> None:
+        """Apply the entries and acknowledge them, waiting out failures of the database; set
+        aside those whose events fail alone. Raises only when stopping or when Redis fails."""
         delay = 0.1
-        while True:
+        while entries:
             try:
-                await self._apply_once(events)
-                return
+                outcome = await self._apply(entries)
             except Exception as error:
-                if not is_transient(error) or self._stopping.is_set():
+                if self._stopping.is_set():
                     raise
-                logger.warning("database unavailable, retrying in %.1fs: %s", delay, error)
-                await self._pause(delay)
-                delay = min(delay * 2, _RETRY_CAP_SECONDS)
+                if is_transient(error):
+                    delay = await self._wait(error, delay)
+                    continue
+                try:
+                    outcome = await self._apply_isolating(entries)
+                except Exception as examined:
+                    if self._stopping.is_set():
+                        raise
+                    delay = await self._wait(examined, delay)
+                    continue
+            await self._acknowledge(outcome.applied)
+            for entry, refusal in outcome.refused:
+                await self._bury(entry, refusal)
+            entries = outcome.retry
+            if outcome.retry_error is not None:
+                delay = await self._wait(outcome.retry_error, delay)
+        if self.waiting is not None:
+            logger.warning("database takes events again (waited since %s)", self.waiting.since)
+            self.waiting = None
+
+    async def _apply(self, entries: Sequence[Entry]) -> _Outcome:
+        async with self._sessionmaker() as session, session.begin():
+            applied = await apply_events(session, [entry.event for entry in entries])
+        logger.debug("applied %d of %d events", applied, len(entries))
+        return _Outcome(applied=entries)
+
+    async def _apply_isolating(self, entries: Sequence[Entry]) -> _Outcome:
+        """In one transaction: probe, apply what applies, and tell which events fail alone."""
+        async with self._sessionmaker() as session, session.begin():
+            await self._probe(session)
+            failures = await self._failing_alone(session, entries, known_to_fail=len(entries) > 1)
+            if not failures:
+                return _Outcome(applied=entries)
+            try:
+                await self._probe(session)
+            except _DatabaseRefusesEvents as refusal:
+                # The database changed meanwhile: whose fault it was is not known.
+                outcome = _Outcome(applied=[], retry=[entry for entry, _ in failures])
+                outcome.retry_error = refusal
+            else:
+                outcome = _Outcome(applied=[], refused=failures)
+        failed = {id(entry) for entry, _ in failures}
+        outcome.applied = [entry for entry in entries if id(entry) not in failed]
+        return outcome
+
+    async def _probe(self, session: AsyncSession) -> None:
+        try:
+            await probe(session)
+        except Exception as error:
+            raise _DatabaseRefusesEvents(describe(error)) from error
+
+    async def _failing_alone(
+        self, session: AsyncSession, entries: Sequence[Entry], *, known_to_fail: bool
+    ) -> list[tuple[Entry, BaseException]]:
+        """Apply the entries under a savepoint; if that fails, each half the same way, down to
+        the events that fail on their own. A failure of the database is raised, not split."""
+        if not known_to_fail:
+            try:
+                async with session.begin_nested():
+                    await apply_events(session, [entry.event for entry in entries])
+                return []
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                if len(entries) == 1:
+                    return [(entries[0], error)]
+        middle = len(entries) // 2
+        return await self._failing_alone(
+            session, entries[:middle], known_to_fail=False
+        ) + await self._failing_alone(session, entries[middle:], known_to_fail=False)
+
+    async def _wait(self, error: BaseException, delay: float) -> float:
+        """Report the wait, drop pooled connections (they may hold the old state: read-only,
+        stale statements) and pause; return the next pause."""
+        reason = describe(error)
+        if self.waiting is None:
+            self.waiting = Waiting(since=datetime.now(UTC), reason=reason)
+        else:
+            self.waiting = Waiting(since=self.waiting.since, reason=reason)
+        logger.warning("database cannot take events, retrying in %.1fs: %s", delay, reason)
+        await self._engine.dispose()
+        await self._pause(delay)
+        return min(delay * 2, _RETRY_CAP_SECONDS)
+
+    async def _acknowledge(self, entries: Sequence[Entry]) -> None:
+        if entries:
+            await self.redis.xack(
+                self.settings.events_stream,
+                self.settings.consumer_group,
+                *(entry.entry_id for entry in entries),
+            )
+
+    async def _bury(self, entry: Entry, error: BaseException) -> None:
+        """Set the entry aside, unless it was settled meanwhile (another consumer took it over
+        while this one waited, and applied or set it aside already)."""
+        pending = await self.redis.xpending_range(
+            self.settings.events_stream,
+            self.settings.consumer_group,
+            min=entry.entry_id,
+            max=entry.entry_id,
+            count=1,
+        )
+        if pending:
+            body = entry.event.model_dump(mode="json", exclude_none=True)
+            await self.dead_letters.bury(entry.entry_id, body, describe(error))
 
 
 def is_consuming(broker: RedisBroker) -> bool:

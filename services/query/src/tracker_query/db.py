@@ -7,12 +7,24 @@ from sqlalchemy.ext.asyncio import (
 
 from .settings import QuerySettings
 
+# The consumer holds at most one connection for new batches and one for entries it takes over.
+CONSUMER_POOL_SIZE = 2
+
 
 def create_engine(settings: QuerySettings) -> AsyncEngine:
+    """For the API's changes, its checks and the sweeps."""
     return create_async_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
         pool_pre_ping=True,
+    )
+
+
+def create_consumer_engine(settings: QuerySettings) -> AsyncEngine:
+    """For applying events, with a pool of its own: requests waiting for the database (many
+    `/db-check` calls while it hangs) can then never take the connections events need."""
+    return create_async_engine(
+        settings.database_url, pool_size=CONSUMER_POOL_SIZE, max_overflow=0, pool_pre_ping=True
     )
 
 

@@ -44,9 +44,6 @@ class QuerySettings(BaseSettings):
         "the next read, so that under a steady trickle events are applied in fewer, larger "
         "transactions; they reach the API at most this much later.",
     )
-    max_deliveries: int = Field(
-        default=5, ge=1, description="Attempts at an entry before it goes to the dead letters."
-    )
     stream_retention_seconds: float = Field(
         default=600,
         ge=0,

@@ -1,31 +1,82 @@
+import asyncio
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import text
 
-from .deps import Session
+from ..consumer import ConsumerState, EventConsumer
+from .deps import ReadingSession
 
 router = APIRouter(tags=["health"])
 
+# A database that does not answer within this is reported unreachable rather than waited for.
+_DB_CHECK_TIMEOUT_SECONDS = 2.0
 
-@router.get("/health", summary="The query process is alive")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+
+class WaitingOut(BaseModel):
+    since: AwareDatetime = Field(description="When the database first refused the events.")
+    reason: str = Field(description="The database's last refusal, e.g. a read-only database.")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"] = Field(description="The process is alive (200 whatever else).")
+    consumer: ConsumerState = Field(
+        description="The event consumer: `waiting` while the database cannot take events "
+        "(they stay in the stream, nothing is lost or set aside, and they are applied when it "
+        "can again)."
+    )
+    waiting: WaitingOut | None = Field(description="Why and since when it waits, if it does.")
+
+
+class DbCheckOut(BaseModel):
+    status: Literal["ok", "error"]
+    database: Literal["connected", "unreachable"]
+    consumer: ConsumerState
+    waiting: WaitingOut | None
+
+
+def _waiting(consumer: EventConsumer) -> WaitingOut | None:
+    waiting = consumer.waiting
+    return None if waiting is None else WaitingOut(since=waiting.since, reason=waiting.reason)
+
+
+@router.get(
+    "/health",
+    summary="The query process is alive, and whether its consumer applies events or waits",
+    response_model=HealthOut,
+)
+async def health(request: Request) -> HealthOut:
+    consumer: EventConsumer = request.app.state.consumer
+    return HealthOut(status="ok", consumer=consumer.state, waiting=_waiting(consumer))
 
 
 @router.get(
     "/db-check",
-    summary="PostgreSQL answers and the event consumer is running",
-    responses={503: {"description": "The database or the consumer is down."}},
+    summary="PostgreSQL answers and the event consumer is applying events",
+    response_model=DbCheckOut,
+    responses={
+        503: {
+            "description": "The database is down, or the consumer is down or waiting for it.",
+            "model": DbCheckOut,
+        }
+    },
 )
-async def db_check(request: Request, session: Session) -> JSONResponse:
+async def db_check(request: Request, session: ReadingSession) -> JSONResponse:
+    database: Literal["connected", "unreachable"] = "connected"
     try:
-        await session.execute(text("SELECT 1"))
-        database = "connected"
+        async with asyncio.timeout(_DB_CHECK_TIMEOUT_SECONDS):
+            await session.execute(text("SELECT 1"))
     except Exception:
         database = "unreachable"
-    consumer = request.app.state.consumer.state
-    healthy = database == "connected" and consumer == "running"
-    return JSONResponse(
-        {"status": "ok" if healthy else "error", "database": database, "consumer": consumer},
-        status_code=200 if healthy else 503,
+    consumer: EventConsumer = request.app.state.consumer
+    state = consumer.state
+    healthy = database == "connected" and state == "running"
+    body = DbCheckOut(
+        status="ok" if healthy else "error",
+        database=database,
+        consumer=state,
+        waiting=_waiting(consumer),
     )
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
