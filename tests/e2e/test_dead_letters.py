@@ -66,6 +66,12 @@ def test_an_admin_lists_redrives_once_and_discards_dead_letters(stack: Stack) ->
     assert api.get("/api/dead-letters", headers=reader).status_code == 403
     assert api.get("/api/dead-letters/summary", headers=admin).json()["count"] >= 2
 
+    def said_by_health() -> bool:
+        figures = api.get("/health").json()["dead_letters"]
+        return figures is not None and figures["count"] >= 2
+
+    eventually(said_by_health)
+
     [letter] = api.get("/api/dead-letters", params={"project": project}, headers=admin).json()[
         "entries"
     ]

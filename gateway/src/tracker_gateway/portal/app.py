@@ -25,6 +25,11 @@ docs are public.
 """
 
 
+class DeadLetters(BaseModel):
+    count: int = Field(description="Events set aside, waiting to be re-driven or discarded.")
+    oldest_age_seconds: int | None = Field(description="How long the oldest has waited.")
+
+
 class SystemHealth(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -40,6 +45,7 @@ class SystemHealth(BaseModel):
                         "live feed": "ok",
                     },
                     "checked_at": "2026-01-01T10:00:00.123456Z",
+                    "dead_letters": {"count": 0, "oldest_age_seconds": None},
                 }
             ]
         }
@@ -49,6 +55,12 @@ class SystemHealth(BaseModel):
     checks: dict[str, str]
     checked_at: datetime = Field(
         description="When these checks ran: answers are shared for `PORTAL_HEALTH_CACHE_SECONDS`."
+    )
+    dead_letters: DeadLetters | None = Field(
+        default=None,
+        description="Events the consumer set aside (`make dead-letters`, `GET /api/dead-letters`"
+        " with an admin key); they do not make the status degraded. Null when the query service "
+        "does not say.",
     )
 
 
@@ -86,7 +98,10 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         checked = await request.app.state.checked()
         healthy = all(result == "ok" for result in checked.checks.values())
         body = SystemHealth(
-            status="ok" if healthy else "degraded", checks=checked.checks, checked_at=checked.at
+            status="ok" if healthy else "degraded",
+            checks=checked.checks,
+            checked_at=checked.at,
+            dead_letters=checked.dead_letters,
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
 

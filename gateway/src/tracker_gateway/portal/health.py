@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from async_lru import alru_cache
@@ -29,18 +30,42 @@ class Checked:
     checks: dict[str, str]
     at: datetime
     """When this round of checks started."""
+    dead_letters: dict[str, Any] | None = None
+    """The query service's dead-letter figures, as its `/health` gives them."""
 
 
-async def check_all(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, str]:
-    async def check(service: str, path: str) -> str:
+async def check_all(client: httpx.AsyncClient, urls: dict[str, str]) -> Checked:
+    at = datetime.now(UTC)
+
+    async def check(service: str, path: str) -> httpx.Response | None:
         try:
-            response = await client.get(urls[service] + path)
+            return await client.get(urls[service] + path)
         except httpx.HTTPError:
-            return "unreachable"
-        return "ok" if response.status_code == 200 else "failing"
+            return None
 
-    results = await asyncio.gather(*(check(service, path) for _, service, path in CHECKS))
-    return {name: result for (name, _, _), result in zip(CHECKS, results, strict=True)}
+    responses = await asyncio.gather(*(check(service, path) for _, service, path in CHECKS))
+    checks = {
+        name: _outcome(response) for (name, _, _), response in zip(CHECKS, responses, strict=True)
+    }
+    query = responses[_QUERY_HEALTH]
+    return Checked(checks, at, _dead_letters(query) if checks["query"] == "ok" else None)
+
+
+_QUERY_HEALTH = [name for name, _, _ in CHECKS].index("query")
+
+
+def _outcome(response: httpx.Response | None) -> str:
+    if response is None:
+        return "unreachable"
+    return "ok" if response.status_code == 200 else "failing"
+
+
+def _dead_letters(response: httpx.Response | None) -> dict[str, Any] | None:
+    try:
+        figures = response.json().get("dead_letters") if response is not None else None
+    except ValueError:
+        return None
+    return figures if isinstance(figures, dict) else None
 
 
 def shared_checks(
@@ -50,7 +75,6 @@ def shared_checks(
 
     @alru_cache(maxsize=1, ttl=seconds)
     async def checked() -> Checked:
-        at = datetime.now(UTC)
-        return Checked(await check_all(client, urls), at)
+        return await check_all(client, urls)
 
     return checked

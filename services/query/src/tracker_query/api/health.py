@@ -4,6 +4,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from ..consumer import ConsumerState, EventConsumer
@@ -11,13 +12,18 @@ from .deps import ReadingSession
 
 router = APIRouter(tags=["health"])
 
-# A database that does not answer within this is reported unreachable rather than waited for.
-_DB_CHECK_TIMEOUT_SECONDS = 2.0
+# A database or Redis that does not answer within this is reported unreachable, not waited for.
+_CHECK_TIMEOUT_SECONDS = 2.0
 
 
 class WaitingOut(BaseModel):
     since: AwareDatetime = Field(description="When the database first refused the events.")
     reason: str = Field(description="The database's last refusal, e.g. a read-only database.")
+
+
+class DeadLettersOut(BaseModel):
+    count: int = Field(description="Dead letters waiting to be re-driven or discarded.")
+    oldest_age_seconds: int | None = Field(description="How long the oldest has waited.")
 
 
 class HealthOut(BaseModel):
@@ -28,6 +34,9 @@ class HealthOut(BaseModel):
         "can again)."
     )
     waiting: WaitingOut | None = Field(description="Why and since when it waits, if it does.")
+    dead_letters: DeadLettersOut | None = Field(
+        description="Events set aside (`GET /api/dead-letters`); null while Redis does not answer."
+    )
 
 
 class DbCheckOut(BaseModel):
@@ -49,7 +58,21 @@ def _waiting(consumer: EventConsumer) -> WaitingOut | None:
 )
 async def health(request: Request) -> HealthOut:
     consumer: EventConsumer = request.app.state.consumer
-    return HealthOut(status="ok", consumer=consumer.state, waiting=_waiting(consumer))
+    return HealthOut(
+        status="ok",
+        consumer=consumer.state,
+        waiting=_waiting(consumer),
+        dead_letters=await _dead_letters(consumer),
+    )
+
+
+async def _dead_letters(consumer: EventConsumer) -> DeadLettersOut | None:
+    try:
+        async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
+            summary = await consumer.dead_letters.summary()
+    except (RedisError, OSError, TimeoutError):
+        return None
+    return DeadLettersOut(**summary.as_health())
 
 
 @router.get(
@@ -66,7 +89,7 @@ async def health(request: Request) -> HealthOut:
 async def db_check(request: Request, session: ReadingSession) -> JSONResponse:
     database: Literal["connected", "unreachable"] = "connected"
     try:
-        async with asyncio.timeout(_DB_CHECK_TIMEOUT_SECONDS):
+        async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
             await session.execute(text("SELECT 1"))
     except Exception:
         database = "unreachable"
