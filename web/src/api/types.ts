@@ -32,6 +32,8 @@ export interface Task {
   error_type: string | null;
   error_message: string | null;
   metadata: Record<string, unknown> | null;
+  /** Some metadata was not merged (the task's bound) or, in lists, not shown. */
+  metadata_truncated?: boolean;
   finished_at: string | null;
   duration_seconds: number | null;
   updated_at: string;

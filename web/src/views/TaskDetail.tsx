@@ -255,6 +255,12 @@ export function TaskDetail({ project, taskId }: { project: string; taskId: strin
             ) : (
               <p className="text-muted-foreground text-sm">No metadata reported.</p>
             )}
+            {task.metadata_truncated ? (
+              <p className="text-muted-foreground mt-2 text-sm">
+                Some events&apos; metadata was not merged: a task keeps at most 1,000 keys and 64
+                KiB. The timeline shows every event&apos;s own.
+              </p>
+            ) : null}
           </CardContent>
         </Card>
       </div>
