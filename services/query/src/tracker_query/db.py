@@ -1,3 +1,5 @@
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -6,6 +8,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from .settings import QuerySettings
+from .transient import is_read_only
 
 # The consumer holds at most one connection for new batches and one for entries it takes over.
 CONSUMER_POOL_SIZE = 2
@@ -13,11 +16,29 @@ CONSUMER_POOL_SIZE = 2
 
 def create_engine(settings: QuerySettings) -> AsyncEngine:
     """For the API's changes, its checks and the sweeps."""
-    return create_async_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        pool_pre_ping=True,
+    return _renewing_read_only_sessions(
+        create_async_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pool_pre_ping=True,
+        )
     )
+
+
+def _renewing_read_only_sessions(engine: AsyncEngine) -> AsyncEngine:
+    """Treat a read-only refusal like a lost connection, so the pool opens new sessions.
+
+    A session takes `default_transaction_read_only` when it opens and keeps it: after a database
+    turned read-only (a failover) is writable again, pooled sessions would go on refusing writes,
+    and the pre-ping cannot tell.
+    """
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def renew(context: ExceptionContext) -> None:
+        if is_read_only(context.original_exception):
+            context.is_disconnect = True
+
+    return engine
 
 
 def create_consumer_engine(settings: QuerySettings) -> AsyncEngine:

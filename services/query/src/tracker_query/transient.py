@@ -18,7 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 _TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
 # 25006 read-only SQL transaction (a replica, or `default_transaction_read_only`), 55P03 lock
 # not available (`lock_timeout`), 55006 object in use.
-_TRANSIENT_SQLSTATES = frozenset({"25006", "55P03", "55006"})
+_READ_ONLY = "25006"
+_TRANSIENT_SQLSTATES = frozenset({_READ_ONLY, "55P03", "55006"})
 
 
 def is_transient(error: BaseException) -> bool:
@@ -38,6 +39,11 @@ def is_transient(error: BaseException) -> bool:
         ):
             return True
     return False
+
+
+def is_read_only(error: BaseException) -> bool:
+    """True when the database refused a write as read-only (SQLSTATE 25006)."""
+    return any(getattr(cause, "sqlstate", None) == _READ_ONLY for cause in _chain(error))
 
 
 def describe(error: BaseException, limit: int = 300) -> str:
