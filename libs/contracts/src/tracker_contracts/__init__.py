@@ -10,6 +10,7 @@ from ._batch import (
 )
 from ._envelope import (
     EVENTS_STREAM,
+    SEQUENCE_FIELD,
     AnyTaskEvent,
     ErrorEvent,
     EventKind,
@@ -17,6 +18,7 @@ from ._envelope import (
     StartEvent,
     StatusEvent,
     TaskEvent,
+    appended_count_key,
     envelop,
 )
 from ._identity import (
@@ -70,6 +72,7 @@ __all__ = [
     "KEY_SCOPE_HEADER",
     "METADATA_MAX_BYTES",
     "PROJECTS_HEADER",
+    "SEQUENCE_FIELD",
     "WEBHOOK_FOR_KIND",
     "AnyTaskEvent",
     "BatchEvent",
@@ -108,6 +111,7 @@ __all__ = [
     "Webhook",
     "WebhookBase",
     "WebhookBatch",
+    "appended_count_key",
     "decode_projects",
     "encode_projects",
     "envelop",

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import OutOfMemoryError, RedisError, ResponseError
 
+from tracker_contracts import SEQUENCE_FIELD, appended_count_key
+
 from . import stream_entry
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ local function sequence_at(id)
   if entry then
     local fields = entry[2]
     for i = 1, #fields, 2 do
-      if fields[i] == '{stream_entry.SEQUENCE}' then
+      if fields[i] == '{SEQUENCE_FIELD}' then
         return tonumber(fields[i + 1])
       end
     end
@@ -103,7 +105,7 @@ for i = 3, #ARGV, 3 do
     -- The first write: when Redis is at maxmemory it is refused, and nothing is written.
     sequence = sequence + 1
     redis.call('XADD', KEYS[1], '*',
-      '{stream_entry.FIELD}', ARGV[i + 2], '{stream_entry.SEQUENCE}', sequence)
+      '{stream_entry.FIELD}', ARGV[i + 2], '{SEQUENCE_FIELD}', sequence)
     if key > 0 then
       redis.call('SET', KEYS[key], ARGV[i + 1], 'EX', ARGV[2])
     end
@@ -130,11 +132,6 @@ class RedisOutOfMemory(Exception):
 
 class WriteQueueFull(Exception):
     """More events are waiting for Redis in this process than it queues."""
-
-
-def appended_count_key(stream: str) -> str:
-    """How many entries ingest ever appended to `stream`: the newest entry's sequence number."""
-    return f"{stream}:appended"
 
 
 @dataclass(frozen=True)

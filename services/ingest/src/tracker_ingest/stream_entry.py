@@ -8,10 +8,6 @@ from tracker_contracts import AnyTaskEvent
 FIELD = DATA_KEY
 """The entry field holding the message, where FastStream subscribers look for it."""
 
-SEQUENCE = "seq"
-"""The entry field with the entry's sequence number: how many entries ingest had appended to
-the stream up to and including it (see `group_commit`). Readers of events ignore it."""
-
 _JSON_HEADERS = {"content-type": "application/json"}
 _PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 _framing: tuple[bytes, bytes] | None = None

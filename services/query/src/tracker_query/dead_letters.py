@@ -30,6 +30,8 @@ from faststream.redis import BinaryMessageFormatV1
 from faststream.redis.message import bDATA_KEY
 from redis.asyncio import Redis
 
+from tracker_contracts import SEQUENCE_FIELD, appended_count_key
+
 logger = logging.getLogger(__name__)
 
 LETTER_ID = re.compile(r"\d{1,19}-\d{1,19}")
@@ -41,19 +43,25 @@ _ENTRY_PREFIX = b"entry:"
 _REASON_MAX = 4000
 _MAX_SEQUENCE = 2**64 - 1
 
-# KEYS[1]: the dead letters; KEYS[2]: the events stream.
+# KEYS[1]: the dead letters; KEYS[2]: the events stream; KEYS[3]: its count of appended entries.
 # ARGV, for each letter: its id, the number n of field/value items of its entry, those n items.
-# A letter still here is appended to the events stream, then deleted; one already gone
+# A letter still here is appended to the events stream with the next sequence number (as ingest
+# numbers its appends, so the backlog it measures stays right), then deleted; one already gone
 # (re-driven or discarded meanwhile) is skipped. The append comes first: a Redis refusing writes
 # (out of memory) refuses it before anything changed. Returns, per letter, the new entry's id or
 # nil.
-_MOVE = """
-local moved = {}
+_MOVE = f"""
+local moved = {{}}
 local i = 1
 while i <= #ARGV do
   local id, n = ARGV[i], tonumber(ARGV[i + 1])
   if #redis.call('XRANGE', KEYS[1], id, id) == 1 then
-    moved[#moved + 1] = redis.call('XADD', KEYS[2], '*', unpack(ARGV, i + 2, i + 1 + n))
+    local sequence = tonumber(redis.call('GET', KEYS[3]) or '0') + 1
+    local fields = {{unpack(ARGV, i + 2, i + 1 + n)}}
+    fields[#fields + 1] = '{SEQUENCE_FIELD}'
+    fields[#fields + 1] = sequence
+    moved[#moved + 1] = redis.call('XADD', KEYS[2], '*', unpack(fields))
+    redis.call('SET', KEYS[3], sequence)
     redis.call('XDEL', KEYS[1], id)
   else
     moved[#moved + 1] = false
@@ -280,9 +288,11 @@ class DeadLetters:
         args: list[bytes | str] = []
         for letter in letters:
             fields = await _entry_fields(letter)
+            fields.pop(SEQUENCE_FIELD.encode(), None)  # numbered anew as it is appended
             items = [part for field in fields.items() for part in field]
             args += [letter.id, str(len(items)), *items]
-        moved = await self._move(keys=[self.stream, self._events_stream], args=args)
+        keys = [self.stream, self._events_stream, appended_count_key(self._events_stream)]
+        moved = await self._move(keys=keys, args=args)
         return [None if entry is None else _text(entry) for entry in moved]
 
 

@@ -16,7 +16,7 @@ from faststream.redis import BinaryMessageFormatV1
 from faststream.redis.message import bDATA_KEY
 from pydantic import TypeAdapter, ValidationError
 
-from tracker_contracts import AnyTaskEvent, TaskEvent
+from tracker_contracts import SEQUENCE_FIELD, AnyTaskEvent, TaskEvent
 
 _EVENT = TypeAdapter[AnyTaskEvent](TaskEvent)
 _EVENTS = TypeAdapter(list[TaskEvent])
@@ -40,12 +40,16 @@ async def parse_entries(
     return message
 
 
+_SEQUENCE = SEQUENCE_FIELD.encode()
+
+
 def _entry_text(entry: dict[bytes, bytes]) -> bytes:
     data = entry.get(bDATA_KEY)
     if data is None:  # not written by FastStream: its fields as JSON, as FastStream reads it
         fields = {
             key.decode(errors="replace"): value.decode(errors="replace")
             for key, value in entry.items()
+            if key != _SEQUENCE  # the stream's own numbering, not the entry's content
         }
         return json.dumps(fields).encode()
     return BinaryMessageFormatV1.parse(data)[0]
