@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from redis.asyncio import Redis
 
 from tracker_contracts import (
+    SEQUENCE_FIELD,
     ErrorWebhook,
     FinishWebhook,
     StartWebhook,
     StatusWebhook,
     Webhook,
+    appended_count_key,
     envelop,
 )
 from tracker_ingest import stream_entry
@@ -41,15 +43,17 @@ def _webhooks(count: int) -> Iterator[Webhook]:
 
 
 async def fill_stream(redis_url: str, count: int) -> None:
-    """Append `count` events exactly as ingest would, in pipelines of a thousand."""
+    """Append `count` events exactly as ingest would, numbered as it numbers them (its backlog
+    bound counts by these numbers), in pipelines of a thousand."""
     redis = Redis.from_url(redis_url)
     try:
         webhooks = _webhooks(count)
         while batch := [w for _, w in zip(range(PIPELINE), webhooks, strict=False)]:
+            last = await redis.incrby(appended_count_key(STREAM), len(batch))
             async with redis.pipeline(transaction=False) as pipe:
-                for webhook in batch:
+                for sequence, webhook in enumerate(batch, start=last - len(batch) + 1):
                     entry = await stream_entry.encode(envelop(webhook))
-                    pipe.xadd(STREAM, {stream_entry.FIELD: entry})
+                    pipe.xadd(STREAM, {stream_entry.FIELD: entry, SEQUENCE_FIELD: sequence})
                 await pipe.execute()
     finally:
         await redis.aclose()
