@@ -234,7 +234,6 @@ def consumer_settings(empty_database_url: str, settings: QuerySettings) -> Query
     return settings.model_copy(
         update={
             "database_url": empty_database_url,
-            "max_deliveries": 2,
             "maintenance_interval_seconds": 0.2,
         }
     )

@@ -86,10 +86,13 @@ WEBSOCKET_PATH: dict[str, Any] = {
             "`type` one of `task_started`, `task_status`, `task_finished`, `task_error`; `id` "
             "is the stream position. Resume after a disconnect with `since=<id>` (or the "
             "`Last-Event-ID` header): missed events are replayed, then `replay_complete`, or "
-            "`resync_required` when they are no longer all kept. `task_stale` announces a task "
+            "`resync_required` when they are no longer all kept or the replay passes its limits "
+            "(`REPLAY_MAX_EVENTS`, `REPLAY_MAX_SCANNED`; possibly after some replayed events). "
+            "`task_stale` announces a task "
             "that fell silent; `heartbeat` arrives every 15 s with a resumable `last_id`. Send "
             "the text `ping` to get `pong`. Close codes: 1008 for a malformed `since`, 1013 "
-            "for a client that fell behind (reconnect with `since`)."
+            "for a client that fell behind or stopped reading (reconnect with `since`), 4029 when "
+            "the API key already holds `MAX_CONNECTIONS_PER_KEY` connections (close one first)."
         ),
         "operationId": "live_feed",
         "parameters": [

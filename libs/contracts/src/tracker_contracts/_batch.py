@@ -71,7 +71,7 @@ class BatchEventResult(BaseModel):
     index: int = Field(description="Position of the event in the request.")
     status: int = Field(
         description="`202` accepted (or replayed), `403` project not allowed for the key, "
-        "`409` its `event_id` still in progress, `422` invalid or `event_id` reused."
+        "`422` invalid or `event_id` reused."
     )
     event_id: UUID | None = Field(default=None, description="Set when the status is 202.")
     replayed: bool | None = Field(
@@ -89,5 +89,5 @@ class BatchResult(BaseModel):
 
     accepted: int = Field(description="Events stored by this request.")
     replayed: int = Field(description="Events whose `event_id` had been accepted before.")
-    rejected: int = Field(description="Events refused (403, 409 or 422).")
+    rejected: int = Field(description="Events refused (403 or 422).")
     results: list[BatchEventResult]
