@@ -8,14 +8,14 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.factories import GATEWAY_IDENTITY, body, event
+from tests.factories import body, event
 from tests.waiting import eventually_async
 from tracker_contracts import EventKind
 from tracker_localstack.databases import plain_dsn
-from tracker_query.app import create_app
 from tracker_query.settings import QuerySettings
 
 from .test_consumer import pending_count, publish
+from .test_consumer_faults import running
 
 GOOD = 998
 
@@ -50,13 +50,7 @@ async def test_a_poisoned_batch_applies_the_good_events_and_sets_aside_only_the_
     events.insert(700, {"kind": "start", **_envelope(), "payload": overflowing})  # type: ignore[arg-type]
     await publish(settings, *events)
 
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
-        ) as client,
-    ):
+    async with running(settings) as client:
 
         async def settled() -> bool:
             return await _dead_letters(client) == 2 and await pending_count(settings) == 0

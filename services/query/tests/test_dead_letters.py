@@ -4,7 +4,6 @@ never trimmed. Real Redis and PostgreSQL; the API in process as the gateway woul
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -13,27 +12,15 @@ import pytest
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from tests.factories import GATEWAY_IDENTITY, event
+from tests.factories import event
 from tests.waiting import eventually_async
 from tracker_contracts import SEQUENCE_FIELD, AnyTaskEvent, EventKind, appended_count_key
 from tracker_localstack.databases import plain_dsn
-from tracker_query.app import create_app
 from tracker_query.consumer import ensure_consumer_group
 from tracker_query.dead_letters import DeadLetters
 from tracker_query.settings import QuerySettings
 
-
-@asynccontextmanager
-async def running(settings: QuerySettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The query service with its consumer, called in process with an admin key's identity."""
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
-        ) as client,
-    ):
-        yield client
+from .test_consumer_faults import running
 
 
 @pytest.fixture
