@@ -60,14 +60,7 @@ class DeadLetterOut(BaseModel):
 
     @classmethod
     def of(cls, letter: DeadLetter) -> Self:
-        return cls(
-            id=letter.id,
-            entry_id=letter.entry_id,
-            project=letter.project,
-            reason=letter.reason,
-            failed_at=letter.failed_at,
-            event=letter.event,
-        )
+        return cls.model_validate(letter, from_attributes=True)
 
 
 class DeadLettersOut(BaseModel):
