@@ -268,17 +268,15 @@ class EventConsumer:
             failures = await self._failing_alone(session, entries, known_to_fail=len(entries) > 1)
             if not failures:
                 return _Outcome(applied=entries)
+            failed = {id(entry) for entry, _ in failures}
+            applied = [entry for entry in entries if id(entry) not in failed]
             try:
                 await self._probe(session)
             except _DatabaseRefusesEvents as refusal:
                 # The database changed meanwhile: whose fault it was is not known.
-                outcome = _Outcome(applied=[], retry=[entry for entry, _ in failures])
-                outcome.retry_error = refusal
-            else:
-                outcome = _Outcome(applied=[], refused=failures)
-        failed = {id(entry) for entry, _ in failures}
-        outcome.applied = [entry for entry in entries if id(entry) not in failed]
-        return outcome
+                retry = [entry for entry, _ in failures]
+                return _Outcome(applied=applied, retry=retry, retry_error=refusal)
+            return _Outcome(applied=applied, refused=failures)
 
     async def _probe(self, session: AsyncSession) -> None:
         try:
