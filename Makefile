@@ -73,10 +73,11 @@ bench: install bench-tools ## Measure the whole pipeline here (~1 hour); writes 
 dead-letters: install ## List, inspect, re-drive or discard dead letters (ARGS="list", "redrive --all", ...)
 	@$(UV) run --frozen --no-sync python -m tracker_query.dead_letters_cli $(ARGS)
 
-lint: install ## ruff (lint + format check) and mypy over the workspace
+lint: install ## ruff (lint + format check), mypy and the import layering (lint-imports)
 	$(UV) run --frozen --no-sync ruff check .
 	$(UV) run --frozen --no-sync ruff format --check .
 	$(UV) run --frozen --no-sync mypy
+	$(UV) run --frozen --no-sync lint-imports --no-cache
 
 format: install ## Format and auto-fix the code
 	$(UV) run --frozen --no-sync ruff format .
