@@ -24,7 +24,7 @@ PLUGIN_DIR := gateway/plugins-local/src/github.com/agent-task-tracker/apikey
 LOADGEN := $(TOOLS)/bin/loadgen
 
 .PHONY: help install run test lint format clean web web-test web-browser bench bench-tools gateway-test \
-	dead-letters
+	dead-letters api-types
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,11 +73,16 @@ bench: install bench-tools ## Measure the whole pipeline here (~1 hour); writes 
 dead-letters: install ## List, inspect, re-drive or discard dead letters (ARGS="list", "redrive --all", ...)
 	@$(UV) run --frozen --no-sync python -m tracker_query.dead_letters_cli $(ARGS)
 
-lint: install ## ruff (lint + format check), mypy and the import layering (lint-imports)
+lint: install ## ruff, mypy, the import layering and a current OpenAPI document
 	$(UV) run --frozen --no-sync ruff check .
 	$(UV) run --frozen --no-sync ruff format --check .
 	$(UV) run --frozen --no-sync mypy
 	$(UV) run --frozen --no-sync lint-imports --no-cache
+	$(UV) run --frozen --no-sync python -m tools.openapi --check
+
+api-types: install $(WEB_DEPS) ## Regenerate the OpenAPI document and the dashboard's API types from it
+	$(UV) run --frozen --no-sync python -m tools.openapi
+	cd web && $(NPM) run api-types
 
 format: install ## Format and auto-fix the code
 	$(UV) run --frozen --no-sync ruff format .

@@ -26,6 +26,7 @@ function task(overrides: Partial<Task> = {}): Task {
     error_type: null,
     error_message: null,
     metadata: null,
+    metadata_truncated: false,
     finished_at: null,
     duration_seconds: null,
     updated_at: "2026-01-01T10:00:00Z",

@@ -39,6 +39,7 @@ export function applyToTask(task: Task | undefined, message: TaskMessage): Task 
     error_type: null,
     error_message: null,
     metadata: null,
+    metadata_truncated: false,
     finished_at: null,
     duration_seconds: null,
     updated_at: timestamp,

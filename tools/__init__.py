@@ -1,0 +1,1 @@
+"""Development commands that span the whole workspace; shipped in no image."""
