@@ -10,6 +10,7 @@ import re
 import shlex
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,39 +25,40 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 TRAEFIK_STATIC = ROOT / "gateway" / "traefik.yml"
 TRAEFIK_ROUTES = ROOT / "gateway" / "dynamic" / "routes.yml"
+DOCKERFILE = "Dockerfile"  # every Python image; the dashboard's is web/Dockerfile
 
 # What Compose would find in the shell or .env: only the required variables.
 TEST_ENV = {"API_KEY": "test-key", "POSTGRES_PASSWORD": "pg-secret", "REDIS_PASSWORD": "rd-secret"}
 
-# service -> (Dockerfile, the command its container runs)
+# service -> (the Dockerfile's SERVICE build argument, the command its container runs)
 APP_COMMANDS = {
     "ingest": (
-        "services/ingest/Dockerfile",
+        "ingest",
         ["uvicorn", "tracker_ingest.app:create_app", "--factory", "--host", "0.0.0.0",
          "--port", "8001"],
     ),
     "query": (
-        "services/query/Dockerfile",
+        "query",
         ["uvicorn", "tracker_query.app:create_app", "--factory", "--host", "0.0.0.0",
          "--port", "8002"],
     ),
     "realtime": (
-        "services/realtime/Dockerfile",
+        "realtime",
         ["uvicorn", "tracker_realtime.app:create_app", "--factory", "--host", "0.0.0.0",
          "--port", "8003", "--ws-ping-interval", "20", "--ws-ping-timeout", "20",
          "--ws-per-message-deflate", "false",
          "--ws", "tracker_realtime.websocket_protocol:CoalescingWebSocketsProtocol"],
     ),
     "keys": (
-        "gateway/Dockerfile",
+        "gateway",
         ["python", "-m", "tracker_gateway.keysync", "/gateway-keys/api-keys.yml", "--watch"],
     ),
     "portal": (
-        "gateway/Dockerfile",
+        "gateway",
         ["uvicorn", "tracker_gateway.portal.app:create_app", "--factory", "--host", "0.0.0.0",
          "--port", "8005"],
     ),
-    "migrate": ("services/query/Dockerfile", ["python", "-m", "tracker_query.migrate"]),
+    "migrate": ("query", ["python", "-m", "tracker_query.migrate"]),
 }  # fmt: skip
 # Services Traefik routes to (names used as `<name>@docker` in routes.yml) and their ports.
 ROUTED_PORTS = {"ingest": 8001, "query": 8002, "realtime": 8003, "portal": 8005, "web": 8080}
@@ -183,32 +185,64 @@ def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
     return instructions
 
 
-def final_stage(instructions: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    starts = [index for index, (keyword, _) in enumerate(instructions) if keyword == "FROM"]
-    assert starts, "no FROM"
-    return instructions[starts[-1] :]
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    base: str  # an image, or the name of an earlier stage
+    instructions: list[tuple[str, str]]
+
+
+def _expand(text: str, arguments: Mapping[str, str]) -> str:
+    return re.sub(r"\$\{(\w+)\}", lambda m: arguments.get(m[1], ""), text)
+
+
+def build_stages(instructions: list[tuple[str, str]], build_args: Mapping[str, str]) -> list[Stage]:
+    """The stages, `FROM` and stage-scoped `ARG` values expanded as BuildKit does."""
+    arguments: dict[str, str] = {}  # global ARGs: declared before the first FROM
+    stages: list[Stage] = []
+    for keyword, text in instructions:
+        if keyword == "FROM":
+            words = [word for word in text.split() if not word.startswith("--")]
+            base = _expand(words[0], arguments)
+            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else str(len(stages))
+            stages.append(Stage(name, base, []))
+        elif keyword == "ARG" and not stages:
+            name, _, default = text.partition("=")
+            arguments[name.strip()] = build_args.get(name.strip(), default.strip())
+        else:
+            stages[-1].instructions.append((keyword, _expand(text, arguments)))
+    assert stages, "no FROM"
+    return stages
+
+
+def image_stages(stages: list[Stage]) -> list[Stage]:
+    """The stages the image is made of, from the base image to the last stage."""
+    by_name = {stage.name: stage for stage in stages}
+    chain = [stages[-1]]
+    while chain[-1].base in by_name:
+        chain.append(by_name[chain[-1].base])
+    assert chain[-1].base, "the image's base is empty: a build argument is missing"
+    assert ":" in chain[-1].base, f"no stage nor pinned image named {chain[-1].base!r}"
+    return chain[::-1]
+
+
+def image_instructions(path: Path, build_args: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What the built image is made of: its stages' instructions, the earliest first."""
+    stages = image_stages(build_stages(dockerfile_instructions(path), build_args))
+    return [instruction for stage in stages for instruction in stage.instructions]
 
 
 def dockerfile_cmd(instructions: list[tuple[str, str]]) -> list[str]:
-    commands = [arguments for keyword, arguments in final_stage(instructions) if keyword == "CMD"]
-    assert commands, "the final stage has no CMD"
+    commands = [arguments for keyword, arguments in instructions if keyword == "CMD"]
+    assert commands, "the image has no CMD"
     argv = json.loads(commands[-1])  # exec form only: no shell as PID 1
     assert isinstance(argv, list)
     return argv
 
 
-def base_images(instructions: list[tuple[str, str]]) -> list[str]:
-    arguments = {}
-    for keyword, text in instructions:
-        if keyword == "ARG" and "=" in text:
-            name, _, default = text.partition("=")
-            arguments[name.strip()] = default.strip()
-    images = []
-    for keyword, text in instructions:
-        if keyword == "FROM":
-            image = next(word for word in text.split() if not word.startswith("--"))
-            images.append(re.sub(r"\$\{(\w+)\}", lambda m: arguments[m[1]], image))
-    return images
+def base_images(stages: list[Stage]) -> list[str]:
+    names = {stage.name for stage in stages}
+    return [stage.base for stage in stages if stage.base not in names]
 
 
 def workspace_members() -> dict[str, str]:
@@ -319,35 +353,53 @@ def test_one_network_named_as_the_traefik_docker_provider_expects(compose, servi
 
 @pytest.mark.parametrize("name", sorted(APP_COMMANDS))
 def test_each_app_runs_the_right_module_from_its_dockerfile(services, name: str) -> None:
-    dockerfile, expected = APP_COMMANDS[name]
+    service, expected = APP_COMMANDS[name]
     build = services[name]["build"]
     assert build["context"] == "."
-    assert build["dockerfile"] == dockerfile
-    path = ROOT / build["context"] / build["dockerfile"]
+    assert build.get("dockerfile", "Dockerfile") == DOCKERFILE
+    assert build["args"] == {"SERVICE": service}
+    path = ROOT / build["context"] / DOCKERFILE
     assert path.is_file(), path
-    instructions = dockerfile_instructions(path)
+    instructions = image_instructions(path, build["args"])
     command = services[name].get("command")
     argv = as_argv(command) if command is not None else dockerfile_cmd(instructions)
     assert argv == expected
+    # The module run is the one the image installs (`tracker-<SERVICE>`).
+    module = next(word for word in argv if word.startswith("tracker_"))
+    assert module.split(".")[0] == f"tracker_{service}"
     if name == "portal":  # run without a command, the gateway image is the portal
         assert dockerfile_cmd(instructions) == expected
 
 
+def test_every_service_stage_of_the_dockerfile_is_built_by_compose(services) -> None:
+    stages = build_stages(dockerfile_instructions(ROOT / DOCKERFILE), {})
+    runtime = [stage.name for stage in stages if stage.base == "runtime"]
+    built = {services[name]["build"]["args"]["SERVICE"] for name in APP_COMMANDS}
+    assert sorted(runtime) == sorted(built) == ["gateway", "ingest", "query", "realtime"]
+    assert stages[-1].base == ""  # the image is the stage SERVICE names: no default
+    with pytest.raises(AssertionError, match="build argument is missing"):
+        image_stages(stages)
+
+
 @pytest.mark.parametrize(
-    ("dockerfile", "members"),
+    ("service", "members"),
     [
-        ("services/ingest/Dockerfile", ["tracker-contracts", "tracker-ingest"]),
-        ("services/query/Dockerfile", ["tracker-contracts", "tracker-query"]),
-        ("services/realtime/Dockerfile", ["tracker-contracts", "tracker-realtime"]),
-        ("gateway/Dockerfile", ["tracker-gateway"]),
+        ("ingest", ["tracker-contracts", "tracker-ingest"]),
+        ("query", ["tracker-contracts", "tracker-query"]),
+        ("realtime", ["tracker-contracts", "tracker-realtime"]),
+        ("gateway", ["tracker-contracts", "tracker-gateway"]),
     ],
 )
-def test_dockerfiles_build_a_lean_pinned_non_root_image(dockerfile: str, members) -> None:
-    instructions = dockerfile_instructions(ROOT / dockerfile)
-    for image in base_images(instructions):
+def test_dockerfiles_build_a_lean_pinned_non_root_image(service: str, members) -> None:
+    stages = build_stages(dockerfile_instructions(ROOT / DOCKERFILE), {"SERVICE": service})
+    for image in base_images(stages):
         tag = image.partition(":")[2]
         assert re.fullmatch(r"v?\d+(\.\d+)+[\w.-]*", tag), f"unpinned base image {image}"
-    assert base_images(instructions)[-1].startswith("python:3.11")
+    chain = image_stages(stages)
+    assert chain[0].base.startswith("python:3.11")
+    assert chain[-2].name == service
+    builder = next(stage for stage in stages if stage.name == "builder")
+    instructions = builder.instructions
     syncs = [text for keyword, text in instructions if keyword == "RUN" and "uv sync" in text]
     assert len(syncs) == 2, syncs
     package = f"--package {members[-1]}"
@@ -364,31 +416,31 @@ def test_dockerfiles_build_a_lean_pinned_non_root_image(dockerfile: str, members
     workspace = workspace_members()
     assert {f"{directory}/pyproject.toml" for directory in workspace.values()} <= copied
     assert {f"{workspace[member]}/src" for member in members} <= copied
-    runtime = final_stage(instructions)
-    assert [text for keyword, text in runtime if keyword == "COPY"] == [
+    image = [instruction for stage in chain for instruction in stage.instructions]
+    assert [text for keyword, text in image if keyword == "COPY"] == [
         "--from=builder /app/.venv /app/.venv"
     ]
-    users = [text for keyword, text in runtime if keyword == "USER"]
-    assert users, "the runtime stage runs as root"
+    users = [text for keyword, text in image if keyword == "USER"]
+    assert users, "the image runs as root"
     assert users[-1].split(":")[0] not in ("root", "0"), users
-    assert any(keyword == "HEALTHCHECK" and "urllib" in text for keyword, text in runtime)
-    assert any(
-        keyword == "ENV" and "PATH=/app/.venv/bin:$PATH" in text for keyword, text in runtime
-    )
+    assert any(keyword == "HEALTHCHECK" and "urllib" in text for keyword, text in image)
+    assert any(keyword == "ENV" and "PATH=/app/.venv/bin:$PATH" in text for keyword, text in image)
+    assert any(keyword == "ENV" and "HEALTHCHECK_URL=" in text for keyword, text in image)
 
 
 def test_web_image_builds_the_dashboard_and_serves_it_unprivileged(services) -> None:
     build = services["web"]["build"]
     assert (build["context"], build["dockerfile"]) == (".", "web/Dockerfile")
     instructions = dockerfile_instructions(ROOT / "web" / "Dockerfile")
-    for image in base_images(instructions):
+    stages = build_stages(instructions, {})
+    for image in base_images(stages):
         tag = image.partition(":")[2]
         assert re.fullmatch(r"v?\d+(\.\d+)+[\w.-]*", tag), f"unpinned base image {image}"
     runs = " ".join(text for keyword, text in instructions if keyword == "RUN")
     assert "npm ci" in runs
     assert "npm run build" in runs
-    runtime = final_stage(instructions)
-    assert base_images(instructions)[-1].startswith("nginxinc/nginx-unprivileged:")
+    runtime = stages[-1].instructions
+    assert base_images(stages)[-1].startswith("nginxinc/nginx-unprivileged:")
     assert "--from=build /web/dist /usr/share/nginx/html" in [
         text for keyword, text in runtime if keyword == "COPY"
     ]

@@ -11,7 +11,8 @@ import httpx
 
 from .ports import free_port
 
-# What a service needs from its server wherever it runs; its Dockerfile's CMD says the same.
+# What a service needs from its server wherever it runs; its stage's CMD in the Dockerfile says
+# the same.
 SERVER_OPTIONS: dict[str, list[str]] = {
     "tracker_realtime": [
         "--ws-ping-interval", "20", "--ws-ping-timeout", "20",
