@@ -1,9 +1,9 @@
 """Relays the event stream and the stale-task notices to the hub.
 
-The stream is read with a plain XREAD loop rather than a FastStream subscriber: FastStream's
-batch path decoded every entry three times over (binary envelope, JSON, then the batch dumped
-to JSON and loaded again) and crossed to a worker thread for every batch, several times what
-turning the events into messages costs. The notices channel stays on FastStream.
+The stream is read with a plain XREAD loop, not a FastStream subscriber: relaying is the
+service's hot path, so each entry is decoded once, on the event loop, and turned into its
+message directly (what a subscriber cost instead is in docs/performance.md). The notices
+channel, with a message only when a task falls silent, stays on FastStream.
 
 Every entry relayed is also noted in the `ReplayIndex`, which resumes look up; at start the
 index is filled once with the entries already on the stream (newest first, up to its bound),

@@ -6,11 +6,10 @@ notes each entry's id under its project here, and a resume looks its ids up (a b
 per project) and reads only those entries back from Redis.
 
 Memory is bounded: ids are packed into 8-byte integers in arrays, once in stream order and once
-under their project, plus a reference to the project for eviction (about 25 bytes an entry,
-measured), at most `max_entries` of them, the oldest dropped first, and
-entries trimmed from the stream are dropped too. `floor` says how far back the index is
-complete: every entry after it (up to the newest the feed relayed) is here; older ones must be
-read from the stream.
+under their project, plus a reference to the project for eviction (about 25 bytes an entry),
+at most `max_entries` of them, the oldest dropped first, and entries trimmed from the stream
+are dropped too. `floor` says how far back the index is complete: every entry after it (up to
+the newest the feed relayed) is here; older ones must be read from the stream.
 """
 
 import bisect
