@@ -1048,6 +1048,19 @@ export interface components {
             consumer: "starting" | "running" | "waiting" | "stopped";
             waiting: components["schemas"]["WaitingOut"] | null;
         };
+        /** DeadLetterBacklogOut */
+        DeadLetterBacklogOut: {
+            /**
+             * Count
+             * @description Dead letters waiting to be re-driven or discarded.
+             */
+            count: number;
+            /**
+             * Oldest Age Seconds
+             * @description How long the oldest has waited.
+             */
+            oldest_age_seconds: number | null;
+        };
         /**
          * DeadLetterOut
          * @example {
@@ -1119,6 +1132,49 @@ export interface components {
             oldest_failed_at: string | null;
             /** Oldest Age Seconds */
             oldest_age_seconds: number | null;
+        };
+        /**
+         * DeadLettersOut
+         * @example {
+         *       "entries": [
+         *         {
+         *           "entry_id": "1767261590000-3",
+         *           "event": {
+         *             "event_id": "0b3e8e47-1c7f-4a59-9d3e-7a4f1f6f2f10",
+         *             "kind": "start",
+         *             "payload": {
+         *               "agent": "a",
+         *               "project": "my-project",
+         *               "task": "Build",
+         *               "task_id": "t-1"
+         *             },
+         *             "received_at": "2026-01-01T09:59:50Z"
+         *           },
+         *           "failed_at": "2026-01-01T10:00:00Z",
+         *           "id": "1767261600000-0",
+         *           "project": "my-project",
+         *           "reason": "CheckViolation: new row violates check constraint"
+         *         }
+         *       ],
+         *       "total": 1
+         *     }
+         */
+        DeadLettersOut: {
+            /**
+             * Total
+             * @description Every dead letter waiting, matching the filters or not.
+             */
+            total: number;
+            /**
+             * Entries
+             * @description This page's matching letters, newest first.
+             */
+            entries: components["schemas"]["DeadLetterOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null when nothing is left. A page may hold fewer than `limit` letters when filters skip many (at most 10,000 are looked at per page).
+             */
+            next_cursor: string | null;
         };
         /**
          * DiscardedOut
@@ -1234,7 +1290,7 @@ export interface components {
             /** @description Why and since when it waits, if it does. */
             waiting: components["schemas"]["WaitingOut"] | null;
             /** @description Events set aside (`GET /api/dead-letters`); null while Redis does not answer. */
-            dead_letters: components["schemas"]["tracker_query__api__health__DeadLettersOut"] | null;
+            dead_letters: components["schemas"]["DeadLetterBacklogOut"] | null;
         };
         /**
          * OutcomesOut
@@ -1700,62 +1756,6 @@ export interface components {
              * @description The database's last refusal, e.g. a read-only database.
              */
             reason: string;
-        };
-        /**
-         * DeadLettersOut
-         * @example {
-         *       "entries": [
-         *         {
-         *           "entry_id": "1767261590000-3",
-         *           "event": {
-         *             "event_id": "0b3e8e47-1c7f-4a59-9d3e-7a4f1f6f2f10",
-         *             "kind": "start",
-         *             "payload": {
-         *               "agent": "a",
-         *               "project": "my-project",
-         *               "task": "Build",
-         *               "task_id": "t-1"
-         *             },
-         *             "received_at": "2026-01-01T09:59:50Z"
-         *           },
-         *           "failed_at": "2026-01-01T10:00:00Z",
-         *           "id": "1767261600000-0",
-         *           "project": "my-project",
-         *           "reason": "CheckViolation: new row violates check constraint"
-         *         }
-         *       ],
-         *       "total": 1
-         *     }
-         */
-        tracker_query__api__dead_letters__DeadLettersOut: {
-            /**
-             * Total
-             * @description Every dead letter waiting, matching the filters or not.
-             */
-            total: number;
-            /**
-             * Entries
-             * @description This page's matching letters, newest first.
-             */
-            entries: components["schemas"]["DeadLetterOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as `cursor` for the next page; null when nothing is left. A page may hold fewer than `limit` letters when filters skip many (at most 10,000 are looked at per page).
-             */
-            next_cursor: string | null;
-        };
-        /** DeadLettersOut */
-        tracker_query__api__health__DeadLettersOut: {
-            /**
-             * Count
-             * @description Dead letters waiting to be re-driven or discarded.
-             */
-            count: number;
-            /**
-             * Oldest Age Seconds
-             * @description How long the oldest has waited.
-             */
-            oldest_age_seconds: number | null;
         };
         /**
          * WebSocketStats
@@ -3296,7 +3296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["tracker_query__api__dead_letters__DeadLettersOut"];
+                    "application/json": components["schemas"]["DeadLettersOut"];
                 };
             };
             /** @description Missing or invalid API key. */

@@ -21,7 +21,7 @@ class WaitingOut(BaseModel):
     reason: str = Field(description="The database's last refusal, e.g. a read-only database.")
 
 
-class DeadLettersOut(BaseModel):
+class DeadLetterBacklogOut(BaseModel):
     count: int = Field(description="Dead letters waiting to be re-driven or discarded.")
     oldest_age_seconds: int | None = Field(description="How long the oldest has waited.")
 
@@ -34,7 +34,7 @@ class HealthOut(BaseModel):
         "can again)."
     )
     waiting: WaitingOut | None = Field(description="Why and since when it waits, if it does.")
-    dead_letters: DeadLettersOut | None = Field(
+    dead_letters: DeadLetterBacklogOut | None = Field(
         description="Events set aside (`GET /api/dead-letters`); null while Redis does not answer."
     )
 
@@ -66,13 +66,13 @@ async def health(request: Request) -> HealthOut:
     )
 
 
-async def _dead_letters(consumer: EventConsumer) -> DeadLettersOut | None:
+async def _dead_letters(consumer: EventConsumer) -> DeadLetterBacklogOut | None:
     try:
         async with asyncio.timeout(_CHECK_TIMEOUT_SECONDS):
             summary = await consumer.dead_letters.summary()
     except (RedisError, OSError, TimeoutError):
         return None
-    return DeadLettersOut(**summary.as_health())
+    return DeadLetterBacklogOut(**summary.as_health())
 
 
 @router.get(
