@@ -1,3 +1,4 @@
+# check=skip=InvalidDefaultArgInFrom
 # Every Python image of the system, from one file: the build argument SERVICE picks the workspace
 # member installed (`tracker-$SERVICE`) and the stage that says how it runs. Build context: the
 # repository root, e.g.
@@ -14,6 +15,8 @@
 #             API keys Traefik's key-check plugin uses into /gateway-keys (a volume shared with
 #             Traefik).
 # The dashboard is a different build: web/Dockerfile.
+# SERVICE has no default on purpose (the check skipped above would warn of it): a build without
+# it fails at once, "base name should not be blank".
 
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 ARG SERVICE
