@@ -55,7 +55,7 @@ web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
 
 web: web/dist/index.html ## Build the dashboard (web/dist) when its sources changed
 
-web-test: web ## The dashboard's format check (Prettier) and unit tests (Vitest)
+web-test: web ## The dashboard's format check (Prettier), current API types and unit tests (Vitest)
 	cd web && $(NPM) run lint && $(NPM) test
 
 web-browser: ## Install Debian's chromium for the browser test, when missing
