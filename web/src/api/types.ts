@@ -37,6 +37,8 @@ export interface Task {
   finished_at: string | null;
   duration_seconds: number | null;
   updated_at: string;
+  /** When the task's newest event happened; older events only add history. */
+  last_event_at?: string | null;
 }
 
 export type EventKind = "start" | "status" | "finish" | "error";
