@@ -1562,6 +1562,7 @@ export interface components {
          * @example {
          *       "agent": "claude-3-5",
          *       "id": 1,
+         *       "last_event_at": "2024-01-01T10:15:00Z",
          *       "message": "Processing data",
          *       "metadata": {
          *         "priority": "high"
@@ -1621,6 +1622,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Last Event At
+             * @description When the task's newest event happened (the agent's `timestamp`, else its receipt). A live message older than this only adds history; see the lifecycle rules.
+             */
+            last_event_at: string | null;
             /** Stack Trace */
             stack_trace: string | null;
             /** Events */
@@ -1631,6 +1637,7 @@ export interface components {
          * @example {
          *       "agent": "claude-3-5",
          *       "id": 1,
+         *       "last_event_at": "2024-01-01T10:15:00Z",
          *       "message": "Processing data",
          *       "metadata": {
          *         "priority": "high"
@@ -1690,6 +1697,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Last Event At
+             * @description When the task's newest event happened (the agent's `timestamp`, else its receipt). A live message older than this only adds history; see the lifecycle rules.
+             */
+            last_event_at: string | null;
         };
         /**
          * TaskSort

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "@/api/types";
+import lifecycle from "../../../libs/contracts/vectors/lifecycle.json";
 import type { TaskMessage } from "./messages";
 import {
   applyAll,
@@ -30,6 +31,7 @@ function task(overrides: Partial<Task> = {}): Task {
     finished_at: null,
     duration_seconds: null,
     updated_at: "2026-01-01T10:00:00Z",
+    last_event_at: null,
     ...overrides,
   };
 }
@@ -101,14 +103,23 @@ describe("applyToTask", () => {
 
   it("never reopens a finished task with a status or a start", () => {
     const done = task({ status: "completed", progress: 100, finished_at: "2026-01-01T10:30:00Z" });
+    const unchanged = { status: "completed", progress: 100, finished_at: done.finished_at };
     expect(
       applyToTask(done, message("task_status", { progress: 20 }, "2026-01-01T11:00:00Z")),
-    ).toBe(done);
-    expect(applyToTask(done, message("task_started", {}, "2026-01-01T11:00:00Z"))).toBe(done);
+    ).toMatchObject(unchanged);
+    expect(applyToTask(done, message("task_started", {}, "2026-01-01T11:00:00Z"))).toMatchObject(
+      unchanged,
+    );
+  });
+
+  it("leaves a task as it is for a message older than its newest event", () => {
+    const known = task({ progress: 60, last_event_at: "2026-01-01T10:20:00Z" });
+    expect(applyToTask(known, message("task_status", { progress: 20 }))).toBe(known);
   });
 
   it("replaces an outcome only with a later one", () => {
-    const done = task({ status: "completed", finished_at: "2026-01-01T10:30:00.000+00:00" });
+    const finished_at = "2026-01-01T10:30:00.000+00:00";
+    const done = task({ status: "completed", finished_at, last_event_at: finished_at });
     const earlier = message(
       "task_error",
       { error_type: "E", error_message: "m" },
@@ -206,5 +217,33 @@ describe("applyToList", () => {
     expect(afterLoad.tasks).toHaveLength(1);
     expect(afterLoad.tasks[0].progress).toBe(50);
     expect(afterLoad.total).toBe(1);
+  });
+});
+
+/** The fields both the server's fold and this one keep, times as instants. */
+function comparable(task: Task): Record<string, unknown> {
+  const instant = (time: string | null | undefined) => (time ? Date.parse(time) : null);
+  return {
+    status: task.status,
+    progress: task.progress,
+    message: task.message,
+    title: task.title,
+    agent: task.agent,
+    started_at: instant(task.started_at),
+    finished_at: instant(task.finished_at),
+    duration_seconds: task.duration_seconds,
+    error_type: task.error_type,
+    error_message: task.error_message,
+    last_event_at: instant(task.last_event_at),
+  };
+}
+
+describe("the lifecycle cases shared with the server (libs/contracts/vectors)", () => {
+  it.each(lifecycle.cases.map((c) => [c.name, c] as const))("%s", (_, { events, task: after }) => {
+    const folded = (events as TaskMessage[]).reduce<Task | undefined>(
+      (current, event) => applyToTask(current, event),
+      undefined,
+    );
+    expect(folded && comparable(folded)).toEqual(comparable(after as unknown as Task));
   });
 });

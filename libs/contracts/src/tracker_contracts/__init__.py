@@ -32,6 +32,7 @@ from ._identity import (
     encode_projects,
     projects_of,
 )
+from ._lifecycle import is_newest, sets_status, status_set_by
 from ._live import (
     HeartbeatData,
     HeartbeatMessage,
@@ -115,7 +116,10 @@ __all__ = [
     "decode_projects",
     "encode_projects",
     "envelop",
+    "is_newest",
     "live_message",
     "notices_channel",
     "projects_of",
+    "sets_status",
+    "status_set_by",
 ]

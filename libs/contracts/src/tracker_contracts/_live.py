@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._envelope import AnyTaskEvent, ErrorEvent, FinishEvent, StartEvent, StatusEvent
+from ._lifecycle import status_set_by
 from ._webhooks import TaskStatus
 
 
@@ -61,7 +62,9 @@ class LiveMessage(BaseModel):
 
 
 def live_message(event: AnyTaskEvent, entry_id: str) -> LiveMessage:
-    """The WebSocket message announcing `event`, read from stream entry `entry_id`."""
+    """The WebSocket message announcing `event`, read from stream entry `entry_id`. Its status
+    is the one the event gives a task that has not ended (`status_set_by`); a client holding
+    the task applies the rest of the lifecycle rule."""
     payload = event.payload
     at = event.occurred_at
     ref = {
@@ -70,31 +73,26 @@ def live_message(event: AnyTaskEvent, entry_id: str) -> LiveMessage:
         "project": payload.project,
         "agent": payload.agent,
     }
+    status = status_set_by(event)
     data: TaskStartedData | TaskStatusData | TaskFinishedData | TaskErrorData
     match event:
         case StartEvent():
             kind = LiveMessageType.TASK_STARTED
-            data = TaskStartedData(**ref, status=TaskStatus.RUNNING, started_at=at)
-        case StatusEvent(payload=status):
+            data = TaskStartedData(**ref, status=status, started_at=at)
+        case StatusEvent(payload=update):
             kind = LiveMessageType.TASK_STATUS
             data = TaskStatusData(
-                **ref, status=status.status, progress=status.progress, message=status.message
+                **ref, status=status, progress=update.progress, message=update.message
             )
         case FinishEvent(payload=finish):
             kind = LiveMessageType.TASK_FINISHED
             data = TaskFinishedData(
-                **ref,
-                status=TaskStatus.COMPLETED,
-                duration_seconds=finish.duration_seconds,
-                finished_at=at,
+                **ref, status=status, duration_seconds=finish.duration_seconds, finished_at=at
             )
         case ErrorEvent(payload=error):
             kind = LiveMessageType.TASK_ERROR
             data = TaskErrorData(
-                **ref,
-                status=TaskStatus.FAILED,
-                error_type=error.error_type,
-                error_message=error.error_message,
+                **ref, status=status, error_type=error.error_type, error_message=error.error_message
             )
     return LiveMessage(type=kind, data=data, timestamp=at, event_id=event.event_id, id=entry_id)
 

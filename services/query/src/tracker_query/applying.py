@@ -1,7 +1,7 @@
 """Applies a batch of stream events to the database in one transaction."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -44,34 +44,39 @@ async def apply_events(session: AsyncSession, events: Sequence[AnyTaskEvent]) ->
     # unless its id was recorded for another task (found out below, and rare). No other batch
     # can create it meanwhile: `touch_projects` has locked its project's row until commit.
     unknown = touched - known.keys()
-    created = await insert_tasks(session, _folded(events, keys, unknown, agent_ids))
+    created = await insert_tasks(session, _folded(events, keys, dict.fromkeys(unknown), agent_ids))
     pks = created | {key: task.pk for key, task in known.items()}
     new_ids = await record_new_events(session, events, [pks[key] for key in keys])
 
-    before = {key: replace(task.state) for key, task in known.items()}
-    for event, key in zip(events, keys, strict=True):
-        if key in known and event.event_id in new_ids:
-            apply_event(known[key].state, event, agent_ids[event.payload.agent])
-    changed = [task for key, task in known.items() if task.state != before[key]]
+    # Events recorded now are folded into the tasks that existed, and into a created task
+    # one of whose events turned out to be recorded already (folded again from nothing).
     recorded_before = {k for e, k in zip(events, keys, strict=True) if e.event_id not in new_ids}
-    if refold := recorded_before & created.keys():
-        refolded = _folded(events, keys, refold, agent_ids, only=new_ids)
-        changed += [LockedTask(created[key], state) for key, state in refolded.items()]
-    await save_tasks(session, changed)
+    starts: dict[TaskKey, TaskState | None] = {k: replace(t.state) for k, t in known.items()}
+    starts |= dict.fromkeys(recorded_before & created.keys())
+    folded = _folded(events, keys, starts, agent_ids, only=new_ids)
+    await save_tasks(
+        session,
+        [
+            LockedTask(pks[key], state)
+            for key, state in folded.items()
+            if key not in known or state != known[key].state
+        ],
+    )
     return len(new_ids)
 
 
 def _folded(
     events: Sequence[AnyTaskEvent],
     keys: Sequence[TaskKey],
-    tasks: Collection[TaskKey],
+    starts: Mapping[TaskKey, TaskState | None],
     agent_ids: dict[str, int],
     only: Collection[object] | None = None,
 ) -> dict[TaskKey, TaskState]:
-    """The state each of `tasks` reaches from nothing through its events (those in `only`)."""
-    states: dict[TaskKey, TaskState] = {}
+    """The state each task of `starts` reaches from its start (None: from nothing) through its
+    events (those in `only`), in batch order, with `apply_event`."""
+    states = {key: state for key, state in starts.items() if state is not None}
     for event, key in zip(events, keys, strict=True):
-        if key not in tasks:
+        if key not in starts:
             continue
         agent_id = agent_ids[event.payload.agent]
         state = states.setdefault(key, TaskState(title=event.payload.task, agent_id=agent_id))

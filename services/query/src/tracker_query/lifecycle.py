@@ -1,11 +1,13 @@
-"""How one event changes a task. Plain functions over the task's state, free of I/O.
+"""How one event changes a task's row. Plain functions over the task's state, free of I/O.
 
-Rules:
-- start → running; status → its status, progress and message; finish → completed; error → failed.
-- Events are ordered by the agent's `timestamp` when given, else by time of receipt. An event
-  older than the newest one applied only adds history (and can move `started_at` earlier).
-- A finished or failed task is never reopened by a status or start; only a newer finish or
-  error replaces its outcome.
+What an event does to the task's status, and which events count as newer, is the lifecycle
+rule of `tracker_contracts` (`status_set_by`, `sets_status`, `is_newest`), which the live
+messages and the dashboard follow too. This fold adds what only the stored task has:
+- A newest event sets the title and agent; a status its progress and message (unless the task
+  has ended); a finish progress 100, its result and duration, and clears the error; an error
+  its type, message and stack trace (and no duration).
+- A start sets `started_at` (the earliest start wins, even an older one); the first event of a
+  task never started stands in for it (a finish minus its reported duration).
 - The metadata of start, finish and error merges into the task's, key by key (a key sent again
   replaces its value). The merged object is bounded: at most `TASK_METADATA_MAX_KEYS` keys and
   `TASK_METADATA_MAX_BYTES` of JSON. An event whose metadata would take the task past either
@@ -26,6 +28,9 @@ from tracker_contracts import (
     StartEvent,
     StatusEvent,
     TaskStatus,
+    is_newest,
+    sets_status,
+    status_set_by,
 )
 
 TASK_METADATA_MAX_KEYS = 1000
@@ -60,36 +65,33 @@ class TaskState:
 def apply_event(task: TaskState, event: AnyTaskEvent, agent_id: int) -> None:
     """Fold `event` into `task`'s current state."""
     at = event.occurred_at
-    is_newest = task.last_event_at is None or at >= task.last_event_at
-    is_terminal = task.status is not None and TaskStatus(task.status).is_terminal
-
     _note_start_time(task, event, at)
-    if not is_newest:
+    if not is_newest(event, task.last_event_at):
         return
 
     task.last_event_at = at
     task.title = event.payload.task
     task.agent_id = agent_id
+    if sets_status(event, task.status):
+        task.status = status_set_by(event)
+    elif isinstance(event, StatusEvent):
+        return  # an ended task keeps its progress and message
     match event:
         case StartEvent():
             _merge_metadata(task, event.payload.metadata)
-            if not is_terminal:
-                task.status = TaskStatus.RUNNING
         case StatusEvent():
-            if not is_terminal:
-                task.status = event.payload.status
-                if event.payload.progress is not None:
-                    task.progress = event.payload.progress
-                if event.payload.message is not None:
-                    task.message = event.payload.message
+            if event.payload.progress is not None:
+                task.progress = event.payload.progress
+            if event.payload.message is not None:
+                task.message = event.payload.message
         case FinishEvent():
-            _end(task, TaskStatus.COMPLETED, at, event.payload.duration_seconds)
+            _end(task, at, event.payload.duration_seconds)
             task.progress = 100
             task.result = event.payload.result
             task.error_type = task.error_message = task.stack_trace = None
             _merge_metadata(task, event.payload.metadata)
         case ErrorEvent():
-            _end(task, TaskStatus.FAILED, at, None)
+            _end(task, at, None)
             task.error_type = event.payload.error_type
             task.error_message = event.payload.error_message
             task.stack_trace = event.payload.stack_trace
@@ -106,10 +108,7 @@ def _note_start_time(task: TaskState, event: AnyTaskEvent, at: datetime) -> None
         task.started_at = at - timedelta(seconds=duration or 0)
 
 
-def _end(
-    task: TaskState, status: TaskStatus, at: datetime, reported_duration: float | None
-) -> None:
-    task.status = status
+def _end(task: TaskState, at: datetime, reported_duration: float | None) -> None:
     task.finished_at = at
     task.duration_seconds = reported_duration
 

@@ -52,6 +52,7 @@ class TaskOut(BaseModel):
                     "finished_at": None,
                     "duration_seconds": None,
                     "updated_at": "2024-01-01T10:15:00Z",
+                    "last_event_at": "2024-01-01T10:15:00Z",
                 }
             ]
         }
@@ -82,6 +83,10 @@ class TaskOut(BaseModel):
     finished_at: datetime | None
     duration_seconds: float | None
     updated_at: datetime
+    last_event_at: datetime | None = Field(
+        description="When the task's newest event happened (the agent's `timestamp`, else its "
+        "receipt). A live message older than this only adds history; see the lifecycle rules."
+    )
 
 
 class StatsOut(BaseModel):

@@ -183,6 +183,7 @@ _TASK_COLUMNS = (
     Task.finished_at,
     Task.duration.label("duration_seconds"),
     Task.updated_at,
+    Task.last_event_at,
 )
 _FULL_METADATA = (Task.details.label("metadata"), Task.metadata_truncated)
 # A list shows at most LIST_METADATA_MAX_BYTES of each task's metadata, so a page stays small
