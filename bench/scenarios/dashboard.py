@@ -9,6 +9,7 @@ load runs, with the CPU each process used meanwhile.
 
 import asyncio
 import json
+import math
 import os
 import shutil
 import statistics
@@ -130,8 +131,10 @@ def heap_trend(samples: list[list[float]]) -> tuple[float, bool]:
 
 
 def _figures(result: dict[str, Any], prefix: str) -> dict[str, float]:
+    first_load = result["firstLoad"]
     figures = {
-        f"{prefix}:first_load": result["firstLoad"],
+        # A view that showed nothing in time: infinitely slow, which the median keeps in order.
+        f"{prefix}:first_load": math.inf if first_load is None else first_load,
         f"{prefix}:requests": result["requests"],
     }
     if "lags" not in result:
@@ -149,6 +152,7 @@ def _figures(result: dict[str, Any], prefix: str) -> dict[str, float]:
         f"{prefix}:heap_slope": slope,
         f"{prefix}:growing": float(growing),
         f"{prefix}:messages": result["messages"] / result["seconds"],
+        f"{prefix}:live": result["live"],
         f"{prefix}:errors": result["errors"],
         f"{prefix}:load_average": os.getloadavg()[0],
     }
@@ -215,7 +219,9 @@ def _first_load_row(
     def at(rate: float) -> str:
         f = f"{view.key}@{rate:g}"
         when = f"at {rate:,.0f}/s" if rate else "idle"
-        return f"{when} {figures[f + ':first_load']:.2f} s, {figures[f + ':requests']:.0f}"
+        seconds = figures[f + ":first_load"]
+        shown = "nothing shown in 120 s" if math.isinf(seconds) else f"{seconds:.2f} s"
+        return f"{when} {shown}, {figures[f + ':requests']:.0f}"
 
     idle = f"{view.key}@0"
     is_overview = view.key == "overview"
@@ -245,7 +251,8 @@ def _period_row(
         f"main-thread lag p50 {ms(f('lag_p50'))}, p99 {ms(f('lag_p99'))}, max {ms(f('lag_max'))}; "
         f"heap {f('heap_start'):.0f} → {f('heap_end'):.0f} MB (max {f('heap_max'):.0f}), "
         f"{f('heap_slope'):+.1f} MB/min in the second half: {trend}; "
-        f"page got {f('messages'):,.0f} feed messages/s, {f('errors'):.0f} page errors; "
+        f"page got {f('messages'):,.0f} feed messages/s, feed live {f('live'):.0%} of the time, "
+        f"{f('errors'):.0f} page errors; "
         f"load held {figures[load + ':rate']:,.1f}/s, {figures[load + ':failed']:.0f} not 2xx; "
         f"load average {f('load_average'):.1f}",
         f"lag p99 ≤ {LAG_TARGET * 1e3:.0f} ms, heap ≤ {HEAP_TARGET} MB, not growing"
