@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +174,7 @@ def run(
     seed(system, fleet)
     tasks = write_running_tasks(fleet, system.root / "running-tasks.tsv")
     cpu_texts: dict[str, list[str]] = defaultdict(list)
+    answers: dict[float, str] = {}  # the load's answers by status, when some were not 2xx
 
     def once() -> dict[str, float]:
         figures: dict[str, float] = {}
@@ -200,6 +201,8 @@ def run(
                 cpu_texts[f"{view.key}@{rate:g}"].append(texts[view.key])
             figures[f"load@{rate:g}:rate"] = sent.rate
             figures[f"load@{rate:g}:failed"] = sent.failed
+            if sent.failed:
+                answers[rate] = f"; answers by status: {sent.statuses}"
             # The next rate starts from an applied stream.
             asyncio.run(wait_until_applied(system.redis.url))
         return figures
@@ -209,7 +212,8 @@ def run(
     for rate in rates:
         for view in VIEWS:
             texts = cpu_texts[f"{view.key}@{rate:g}"]
-            rows.append(_period_row(view, figures, rate, seconds, texts[len(texts) // 2]))
+            row = _period_row(view, figures, rate, seconds, texts[len(texts) // 2])
+            rows.append(replace(row, figure=row.figure + answers.get(rate, "")))
     return rows
 
 
