@@ -67,7 +67,7 @@ bench-tools: install $(LOADGEN) ## Install hey and build loadgen, the benchmarks
 $(LOADGEN): bench/loadgen/main.go bench/loadgen/go.mod
 	cd bench/loadgen && $(GO) vet . && $(GO) build -o $(CURDIR)/$(LOADGEN) .
 
-bench: install bench-tools ## Measure the whole pipeline here (~1 hour); writes docs/benchmarks.md
+bench: install bench-tools web web-browser ## Measure the whole pipeline and the dashboard here (~2.5 hours); writes docs/benchmarks.md
 	$(UV) run --frozen --no-sync python -m bench --output docs/benchmarks.md
 
 dead-letters: install ## List, inspect, re-drive or discard dead letters (ARGS="list", "redrive --all", ...)

@@ -3,19 +3,21 @@
 python -m bench                  # every benchmark, three runs each, full sizes
 python -m bench --quick          # tiny sizes: checks that every benchmark still works
 python -m bench --only ingest,queries
+python -m bench --only dashboard --dashboard-seconds 60 --dashboard-rates 500 --runs 1
 """
 
 import argparse
 import asyncio
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .backlog import wait_until_applied
+from .big_fleet import Fleet
 from .dashboards import raise_open_file_limit
 from .report import Row, markdown, table
-from .scenarios import apply, fleet, ingest, live, queries
+from .scenarios import apply, dashboard, fleet, ingest, live, queries
 from .system import start_system
 
 
@@ -34,13 +36,20 @@ class Sizes:
     fleet_seconds: float  # of each run of the fleet through the gateway
     sustained_seconds: float
     search: tuple[float, float, float]  # highest-rate search: start, step, ceiling
+    fleet: Fleet  # what the dashboard shows
+    dashboard_rates: tuple[float, ...]  # statuses per second while the dashboard is watched
+    dashboard_seconds: float  # each view watched this long at each rate
+    heap_every: float  # seconds between heap samples
 
 
 FULL = Sizes(
     10, 1_000, (0, 10, 50), 100, 1_000, 20_000, 10_000, 1_000_000, 200, 1_000_000,
-    60, 300, (1_000, 250, 6_000),
+    60, 300, (1_000, 250, 6_000), Fleet(400, 5_000), (100, 500), 300, 10,
 )  # fmt: skip
-QUICK = Sizes(1, 50, (0, 2), 2, 8, 100, 20, 2_000, 5, 500, 2, 3, (50, 50, 100))
+QUICK = Sizes(
+    1, 50, (0, 2), 2, 8, 100, 20, 2_000, 5, 500, 2, 3, (50, 50, 100),
+    Fleet(20, 200), (100,), 4, 1,
+)  # fmt: skip
 
 
 def _pipeline(sizes: Sizes, runs: int) -> list[Row]:
@@ -102,11 +111,27 @@ def _apply(sizes: Sizes, runs: int) -> list[Row]:
     return apply.from_full_stream(runs=1 if sizes is FULL else runs, events=sizes.events)
 
 
+def _dashboard(sizes: Sizes, runs: int) -> list[Row]:
+    system = start_system(dashboard=True)
+    try:
+        return dashboard.run(
+            system,
+            runs=runs,
+            fleet=sizes.fleet,
+            rates=sizes.dashboard_rates,
+            seconds=sizes.dashboard_seconds,
+            heap_every=sizes.heap_every,
+        )
+    finally:
+        system.stop()
+
+
 BENCHMARKS: dict[str, Callable[[Sizes, int], list[Row]]] = {
     "gateway": _gateway,
     "ingest": _pipeline,
     "queries": _queries,
     "apply": _apply,
+    "dashboard": _dashboard,
 }
 
 
@@ -116,8 +141,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per benchmark (median)")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated groups")
     parser.add_argument("--output", type=Path, help="write the table here as Markdown")
+    parser.add_argument(
+        "--dashboard-seconds", type=float, help="watch each view this long at each rate"
+    )
+    parser.add_argument(
+        "--dashboard-rates", help="comma-separated statuses per second to watch the views at"
+    )
     args = parser.parse_args()
     sizes, runs = (QUICK, 1) if args.quick else (FULL, args.runs)
+    if args.dashboard_seconds is not None:
+        sizes = replace(sizes, dashboard_seconds=args.dashboard_seconds)
+    if args.dashboard_rates is not None:
+        rates = tuple(float(rate) for rate in args.dashboard_rates.split(","))
+        sizes = replace(sizes, dashboard_rates=rates)
     unknown = set(args.only.split(",")) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown groups {sorted(unknown)}; choose from {list(BENCHMARKS)}")

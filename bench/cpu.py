@@ -8,17 +8,18 @@ from dataclasses import dataclass, field
 import psutil
 
 
-def _cpu_seconds(process: psutil.Process) -> float:
-    """User and system time of a process and its children (PostgreSQL serves each connection
-    from a child of the postmaster)."""
-    total = 0.0
+def _cpu_seconds(process: psutil.Process) -> dict[int, float]:
+    """User and system time of a process and each of its descendants, by process id
+    (PostgreSQL serves each connection from a child of the postmaster, Chromium each page from
+    a child of its own)."""
+    spent = {}
     for member in [process, *process.children(recursive=True)]:
         try:
             times = member.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system
-    return total
+        spent[member.pid] = times.user + times.system
+    return spent
 
 
 @dataclass
@@ -42,7 +43,9 @@ def measured(processes: dict[str, psutil.Process]) -> Iterator[CpuUsage]:
     elapsed = time.monotonic() - started
     for name, process in processes.items():
         try:
-            spent = _cpu_seconds(process) - before[name]
+            after = _cpu_seconds(process)
         except psutil.NoSuchProcess:
             continue
+        # Per process: one that ended meanwhile must not take its earlier time away.
+        spent = sum(seconds - before[name].get(pid, 0.0) for pid, seconds in after.items())
         usage.percent[name] = 100 * spent / elapsed

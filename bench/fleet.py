@@ -2,6 +2,7 @@
 and the sockets the system leaves behind toward each of its internal hops."""
 
 import json
+import signal
 import subprocess
 import tempfile
 import threading
@@ -38,6 +39,31 @@ class FleetResult:
         return self.non_2xx + self.errors
 
 
+def _command(url: str, headers: dict[str, str], rate: float, seconds: float) -> list[str]:
+    if not LOADGEN.exists():
+        raise RuntimeError(f"{LOADGEN} is missing: `make bench-tools` builds it")
+    command = [str(LOADGEN), "-url", url, "-rate", str(rate), "-duration", f"{seconds}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    return command
+
+
+def _result(output: str, due: dict[str, float] | None = None) -> FleetResult:
+    summary = json.loads(output)
+    return FleetResult(
+        sent=summary["sent"],
+        answered_2xx=summary["answered_2xx"],
+        non_2xx=summary["non_2xx"],
+        errors=summary["errors"],
+        statuses=summary["statuses"],
+        rate=summary["rate"],
+        p50=summary["p50"],
+        p99=summary["p99"],
+        max=summary["max"],
+        due=due or {},
+    )
+
+
 def run_fleet(
     url: str,
     headers: dict[str, str],
@@ -50,19 +76,12 @@ def run_fleet(
     """Post a fleet's webhooks to `url` at `rate` per second for `seconds` (blocks until done):
     each task a start, three statuses and a finish, on 256 keep-alive connections plus one
     request in ten on a new connection of its own."""
-    if not LOADGEN.exists():
-        raise RuntimeError(f"{LOADGEN} is missing: `make bench-tools` builds it")
-    command = [
-        str(LOADGEN),
-        "-url", url,
-        "-rate", str(rate),
-        "-duration", f"{seconds}s",
+    command = _command(url, headers, rate, seconds)
+    command += [
         "-connections", str(CONNECTIONS),
         "-new-connection-share", str(NEW_CONNECTION_SHARE),
         "-project", project,
     ]  # fmt: skip
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory() as directory:
         stamps = Path(directory) / "stamps"
         if stamp:
@@ -73,19 +92,30 @@ def run_fleet(
             for line in stamps.read_text().splitlines():
                 event_id, nanoseconds = line.split()
                 due[event_id] = int(nanoseconds) / 1e9
-    summary = json.loads(output)
-    return FleetResult(
-        sent=summary["sent"],
-        answered_2xx=summary["answered_2xx"],
-        non_2xx=summary["non_2xx"],
-        errors=summary["errors"],
-        statuses=summary["statuses"],
-        rate=summary["rate"],
-        p50=summary["p50"],
-        p99=summary["p99"],
-        max=summary["max"],
-        due=due,
-    )
+    return _result(output, due)
+
+
+class StatusLoad:
+    """Statuses of existing tasks at `rate` per second, in the background until `stop`: the
+    tasks listed in `tasks` (project, task_id, title, agent; tab-separated) in turn, on 64
+    keep-alive connections."""
+
+    def __init__(self, url: str, headers: dict[str, str], *, rate: float, tasks: Path) -> None:
+        command = _command(url, headers, rate, 24 * 3600)
+        command += ["-connections", "64", "-new-connection-share", "0", "-tasks", str(tasks)]
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    @property
+    def process(self) -> psutil.Process:
+        return psutil.Process(self._process.pid)
+
+    def stop(self) -> FleetResult:
+        """Stop sending, wait for the answers in flight, and tell how it went."""
+        self._process.send_signal(signal.SIGINT)
+        output, _ = self._process.communicate(timeout=60)
+        if self._process.returncode != 0:
+            raise RuntimeError(f"loadgen exited with {self._process.returncode}")
+        return _result(output)
 
 
 def time_wait(hops: dict[str, int]) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 Embedded PostgreSQL and Redis (append-only file, fsync on every write), the three services and
 the real Traefik with the gateway's own routes and key check. Each service runs as its own
-process so that a benchmark can measure, stop or kill it alone.
+process so that a benchmark can measure, stop or kill it alone. With `dashboard`, the built
+dashboard (web/dist) is served behind the gateway's `/` route too, as `make run` serves it.
 """
 
 import os
@@ -33,6 +34,12 @@ APPS = {
     "query": ("tracker_query", "app:create_app"),
     "realtime": ("tracker_realtime", "app:create_app"),
 }
+# The dashboard's static files, under the name the gateway's `dashboard` route sends them to.
+DASHBOARD = "web"
+DASHBOARD_APP = ("tracker_gateway", "dashboard:create_app")
+DASHBOARD_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
+# Seconds a service may take to answer /health: on a busy machine imports alone take many.
+STARTUP_SECONDS = 120
 
 
 @dataclass
@@ -58,6 +65,7 @@ class System:
             "RATE_LIMIT_BURST": "1000000",
             # Thousands of dashboards follow the feed with the one benchmark key.
             "MAX_CONNECTIONS_PER_KEY": "100000",
+            "DASHBOARD_DIST_DIR": str(DASHBOARD_DIST),
         }
 
     @property
@@ -77,11 +85,11 @@ class System:
         """Start one service (again, if it ran before)."""
         service = self.services.get(name)
         if service is None:
-            module, factory = APPS[name]
+            module, factory = DASHBOARD_APP if name == DASHBOARD else APPS[name]
             log = self.root / "logs" / f"{name}.log"
             service = Service(module, self.env, log=log, factory=factory)
             self.services[name] = service
-        return service.start()
+        return service.start(STARTUP_SECONDS)
 
     def start_gateway(self) -> None:
         port = free_port()
@@ -103,7 +111,8 @@ class System:
         )
         self.gateway_url = f"http://127.0.0.1:{port}"
         # No portal here: its /health is the one route not waited for.
-        if not wait_until_routed(self.gateway_url, paths=BEHIND_THE_GATEWAY):
+        paths = BEHIND_THE_GATEWAY + (("/",) if DASHBOARD in self.services else ())
+        if not wait_until_routed(self.gateway_url, paths=paths):
             raise TimeoutError("the gateway never routed to every service")
 
     def processes(self) -> dict[str, psutil.Process]:
@@ -127,7 +136,11 @@ class System:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_system(*, services: tuple[str, ...] = tuple(APPS), gateway: bool = True) -> System:
+def start_system(
+    *, services: tuple[str, ...] = tuple(APPS), gateway: bool = True, dashboard: bool = False
+) -> System:
+    if dashboard and not (DASHBOARD_DIST / "index.html").is_file():
+        raise RuntimeError(f"{DASHBOARD_DIST} is not built: `make web` builds it")
     root = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     (root / "logs").mkdir()
     postgres = EmbeddedPostgres(root / "postgres", free_port()).start()
@@ -136,7 +149,7 @@ def start_system(*, services: tuple[str, ...] = tuple(APPS), gateway: bool = Tru
     upgrade_to_head(database_url)
     system = System(root, postgres, redis, database_url, secrets.token_urlsafe(24))
     try:
-        for name in services:
+        for name in services + ((DASHBOARD,) if dashboard else ()):
             system.start(name)
         if gateway:
             system.start_gateway()

@@ -8,7 +8,12 @@
 // keep-alive connections; a share of them opens a new connection each, as curl- and
 // hook-based agents do.
 //
-// It prints one JSON object: counts, answers by status, and latency percentiles in seconds.
+// With -tasks FILE it reports on tasks that already exist instead: every webhook is a status
+// of the next task listed in FILE (one "project<TAB>task_id<TAB>title<TAB>agent" line each,
+// taken in turn and round again), with the progress rising by one on each round.
+//
+// It sends for -duration, or until it gets SIGINT or SIGTERM, and then prints one JSON
+// object: counts, answers by status, and latency percentiles in seconds.
 // With -stamp FILE every event carries a new event_id, and FILE receives one line per event:
 // the id and the Unix time in nanoseconds it was due, so a receiver can time its arrival.
 package main
@@ -24,10 +29,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -66,6 +73,7 @@ func main() {
 	agents := flag.Int("agents", 100, "distinct agent names")
 	timeout := flag.Duration("timeout", 30*time.Second, "per request")
 	stamp := flag.String("stamp", "", "write event ids and due times here")
+	tasksFile := flag.String("tasks", "", "post statuses of the tasks listed here (project, task_id, title, agent; tab-separated)")
 	var headers headerFlags
 	flag.Var(&headers, "H", "a request header, 'Name: value' (repeatable)")
 	flag.Parse()
@@ -104,6 +112,19 @@ func main() {
 		defer stamps.Flush()
 	}
 
+	run := fmt.Sprintf("%d", time.Now().UnixNano()%1_000_000_000)
+	next := func(i int) (string, []byte) { return event(i, run, *project, *agents) }
+	if *tasksFile != "" {
+		tasks, err := readTasks(*tasksFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+		next = func(i int) (string, []byte) { return "status", statusOf(tasks, i) }
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+
 	total := int(*rate * duration.Seconds())
 	interval := time.Duration(float64(time.Second) / *rate)
 	answers := make(chan answer, 4096)
@@ -118,7 +139,6 @@ func main() {
 		close(done)
 	}()
 
-	run := fmt.Sprintf("%d", time.Now().UnixNano()%1_000_000_000)
 	var inFlight sync.WaitGroup
 	start := time.Now()
 	// Requests on new connections are spread evenly (every 10th for a share of 0.1) rather
@@ -127,12 +147,17 @@ func main() {
 	if *newShare > 0 {
 		newEvery = int(1 / *newShare + 0.5)
 	}
+sending:
 	for i := 0; i < total; i++ {
 		due := start.Add(time.Duration(i) * interval)
 		if wait := time.Until(due); wait > 0 {
-			time.Sleep(wait)
+			select {
+			case <-stop:
+				break sending
+			case <-time.After(wait):
+			}
 		}
-		kind, body := event(i, run, *project, *agents)
+		kind, body := next(i)
 		if stamps != nil {
 			id := uuid4()
 			body = append(body[:len(body)-1], []byte(`,"event_id":"`+id+`"}`)...)
@@ -186,6 +211,42 @@ func event(i int, run, project string, agents int) (string, []byte) {
 	default:
 		return "finish", []byte(task + `,"result":"ok","duration_seconds":1.5}`)
 	}
+}
+
+// task is one line of the -tasks file, its fields already quoted for JSON.
+type task struct{ project, taskID, title, agent string }
+
+func readTasks(path string) ([]task, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var tasks []task
+	for number, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		fields := strings.Split(line, "\t")
+		if len(fields) != 4 {
+			return nil, fmt.Errorf("%s:%d: want project, task_id, title and agent, tab-separated", path, number+1)
+		}
+		quoted := make([]string, 4)
+		for j, field := range fields {
+			encoded, _ := json.Marshal(field)
+			quoted[j] = string(encoded)
+		}
+		tasks = append(tasks, task{quoted[0], quoted[1], quoted[2], quoted[3]})
+	}
+	if len(tasks) == 0 {
+		return nil, fmt.Errorf("%s lists no task", path)
+	}
+	return tasks, nil
+}
+
+// statusOf is the i-th webhook of a -tasks load: a status of task i % len(tasks).
+func statusOf(tasks []task, i int) []byte {
+	t := tasks[i%len(tasks)]
+	round := i / len(tasks)
+	return []byte(`{"project":` + t.project + `,"task":` + t.title + `,"task_id":` + t.taskID +
+		`,"agent":` + t.agent + `,"status":"running","progress":` + strconv.Itoa(round%100) +
+		`,"message":"step ` + strconv.Itoa(round) + `"}`)
 }
 
 func uuid4() string {

@@ -31,6 +31,12 @@ EXPECTED_ROWS = (
     "list: all projects, one agent, longest first",
     "list: title search",
     "apply: 500 events from a full stream",
+    "dashboard: overview (/) first load",
+    "dashboard: big-project board first load",
+    "dashboard: statistics (/stats) first load",
+    "dashboard: overview (/) under 100 statuses/s",
+    "dashboard: big-project board under 100 statuses/s",
+    "dashboard: statistics (/stats) under 100 statuses/s",
 )
 
 
@@ -61,3 +67,7 @@ def test_every_benchmark_runs_and_reports_a_figure(tmp_path: Path) -> None:
     for path in ("straight to ingest", "without the key check", "the gateway as shipped"):
         assert " 0 not 2xx" in rows[next(n for n in rows if path in n)], path
     assert "20 held" in rows[next(n for n in rows if n.startswith("realtime: 20 idle"))]
+    for name, row in rows.items():
+        if name.startswith("dashboard: ") and " under " in name:
+            assert " 0 not 2xx" in row, name
+            assert "page got 0 feed" not in row, f"the page never heard of the load: {row}"

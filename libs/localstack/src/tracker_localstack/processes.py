@@ -51,15 +51,16 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Service":
-        """Start (again, after a kill or stop) and wait until it answers /health."""
+    def start(self, timeout: float = 30) -> "Service":
+        """Start (again, after a kill or stop) and wait up to `timeout` seconds until it
+        answers /health."""
         self._process = subprocess.Popen(
             uvicorn_command(f"{self.module}.{self.factory}", self.port),
             env={**os.environ, **self.env},
             stdout=self.log.open("ab") if self.log else None,
             stderr=subprocess.STDOUT if self.log else None,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"{self.module} exited with {self._process.returncode}")
