@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -75,12 +75,11 @@ class ProjectStatsOut(StatsOut):
     stale_tasks: int = Field(description="Active tasks that fell silent for too long.")
     success_rate: float | None = Field(description="Completed among finished tasks, 0-1.")
 
-
-@router.get("/projects", summary="Totals per project")
-async def get_project_stats(session: ReadingSession, scope: Scope) -> list[ProjectStatsOut]:
-    return [
-        ProjectStatsOut(
-            project=name,
+    @classmethod
+    def of(cls, project: str, t: stats.Totals, **more: Any) -> Self:
+        """The totals of one project, with the fields a subclass adds in `more`."""
+        return cls(
+            project=project,
             total_projects=1,
             total_tasks=t.tasks,
             active_tasks=t.active,
@@ -89,7 +88,14 @@ async def get_project_stats(session: ReadingSession, scope: Scope) -> list[Proje
             stale_tasks=t.stale,
             average_duration=t.average_duration,
             success_rate=t.success_rate,
+            **more,
         )
+
+
+@router.get("/projects", summary="Totals per project")
+async def get_project_stats(session: ReadingSession, scope: Scope) -> list[ProjectStatsOut]:
+    return [
+        ProjectStatsOut.of(name, t)
         for name, t in (await stats.totals_by_project(session, scope)).items()
     ]
 
