@@ -8,21 +8,15 @@
 //
 // Environment: DASHBOARD_URL, DASHBOARD_KEY (read scope), PROJECT_PREFIX (the seeded projects'
 // names start with it), SEARCH_PROJECT (one of them, found by a part of its name),
-// SCREENSHOT_DIR; MAX_FIRST_LOAD_REQUESTS (default 6), MAX_FIRST_CARD_MS (default 20000: a bound for a loaded
-// test machine; bench/ measures the real times);
-// CHROMIUM (default /usr/bin/chromium); DEBUG_REQUESTS: when set, also lists the first load's
-// requests.
+// SCREENSHOT_DIR; MAX_FIRST_LOAD_REQUESTS (default 6); MAX_FIRST_CARD_MS (default 20000, a
+// bound for a busy test machine: bench/ measures the real times); DEBUG_REQUESTS (when set,
+// lists the first load's requests); CHROMIUM (default /usr/bin/chromium).
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, requiredEnv as env, step } from "./browser.mjs";
 import { requirePolicy, watchForPolicyViolations } from "./policy.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const url = env("DASHBOARD_URL");
 const key = env("DASHBOARD_KEY");
 const prefix = env("PROJECT_PREFIX");
@@ -36,7 +30,6 @@ const SETTLE_MS = 2_000;
 /** Cards and sidebar links the page may hold at once: a few screens, not the whole fleet. */
 const MAX_IN_PAGE = 120;
 
-const step = (line) => process.stdout.write(`${line}\n`);
 const fail = (message) => {
   throw new Error(message);
 };
@@ -53,12 +46,7 @@ async function lastProject() {
   return { total, name: project.project };
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  // Containers run the tests as root, where Chromium's sandbox cannot start.
-  args: ["--no-sandbox"],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },

@@ -17,7 +17,7 @@ from ..repositories.project_summaries import (
 from .access import AllowedProjects
 from .deps import ReadingSession
 from .filters import TOTAL_COUNT, SearchText
-from .stats import ProjectStatsOut
+from .stats import PROJECT_STATS_EXAMPLE, ProjectStatsOut
 
 router = APIRouter(prefix="/api/stats", tags=["statistics"])
 
@@ -29,15 +29,7 @@ class ProjectSummaryOut(ProjectStatsOut):
         json_schema_extra={
             "examples": [
                 {
-                    "project": "my-project",
-                    "total_projects": 1,
-                    "total_tasks": 42,
-                    "active_tasks": 3,
-                    "completed_tasks": 35,
-                    "failed_tasks": 4,
-                    "stale_tasks": 0,
-                    "average_duration": 2450.5,
-                    "success_rate": 0.897,
+                    **PROJECT_STATS_EXAMPLE,
                     "updated_at": "2024-01-01T10:00:00Z",
                     "started_per_hour": [*[0] * 20, 2, 5, 1, 3],
                 }

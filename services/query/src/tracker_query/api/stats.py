@@ -4,6 +4,7 @@ from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from tracker_contracts import Name, Timestamp
 
@@ -52,24 +53,21 @@ async def get_stats(session: ReadingSession, scope: Scope) -> StatsOut:
     )
 
 
+PROJECT_STATS_EXAMPLE: JsonDict = {
+    "project": "my-project",
+    "total_projects": 1,
+    "total_tasks": 42,
+    "active_tasks": 3,
+    "completed_tasks": 35,
+    "failed_tasks": 4,
+    "stale_tasks": 0,
+    "average_duration": 2450.5,
+    "success_rate": 0.897,
+}
+
+
 class ProjectStatsOut(StatsOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "project": "my-project",
-                    "total_projects": 1,
-                    "total_tasks": 42,
-                    "active_tasks": 3,
-                    "completed_tasks": 35,
-                    "failed_tasks": 4,
-                    "stale_tasks": 0,
-                    "average_duration": 2450.5,
-                    "success_rate": 0.897,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [PROJECT_STATS_EXAMPLE]})
 
     project: str
     stale_tasks: int = Field(description="Active tasks that fell silent for too long.")
