@@ -92,8 +92,6 @@ function ProjectList({ onNavigate }: { onNavigate?: () => void }) {
   const first = rows[0]?.index ?? 0;
   const last = rows.at(-1)?.index ?? 0;
   useEffect(() => setShown({ first, last }), [first, last]);
-  // A new search starts at the top of its matches.
-  useEffect(() => scroller.current?.scrollTo({ top: 0 }), [q]);
 
   return (
     <div className="flex min-h-0 flex-1 flex-col gap-1">
