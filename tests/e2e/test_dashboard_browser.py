@@ -1,6 +1,7 @@
 """The dashboard in Debian's Chromium (driven by playwright-core), through the real gateway:
 a task posted by an agent appears and moves on the page live; outcomes posted while the page's
-live feed is cut arrive when it resumes; never a reload.
+live feed is cut arrive when it resumes; never a reload. With hundreds of projects, the
+overview loads with a handful of requests and the sidebar finds a project by name.
 
 Needs the built dashboard and its node modules (`make web`) and /usr/bin/chromium
 (`make web-browser`); `make test` prepares all three.
@@ -18,10 +19,14 @@ import pytest
 
 from tests.e2e.conftest import Stack
 from tests.e2e.sample_work import PROJECTS, STACK, post_sample_work
+from tests.e2e.test_batch import item, post_batch
+from tests.waiting import eventually
+from tracker_contracts import EventKind
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
-SCRIPT = WEB / "tests" / "browser" / "live-dashboard.mjs"
+SCRIPTS = WEB / "tests" / "browser"
+SCRIPT = SCRIPTS / "live-dashboard.mjs"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 STEP_SECONDS = 45
 SAMPLE_PROJECT = next(iter(PROJECTS))
@@ -43,9 +48,9 @@ def browser_ready() -> None:
 class BrowserScript:
     """The Node script, read line by line: each line is a step it reached."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], script: Path = SCRIPT) -> None:
         self.process = subprocess.Popen(
-            ["node", str(SCRIPT)],
+            ["node", str(script)],
             cwd=WEB,
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
@@ -135,3 +140,57 @@ def test_a_task_appears_moves_and_finishes_live(
     assert screenshot.is_file()
     assert screenshot.stat().st_size > 10_000
     print(f"\nscreenshots: {screenshot} and {tmp_path / 'task-failed.png'}")
+
+
+def seed_projects(stack: Stack, prefix: str, projects: int) -> None:
+    """`projects` projects of three tasks each (done, failed, running), in a few batches."""
+    events = []
+    for n in range(projects):
+        name = f"{prefix}p{n:03}"
+        events += [
+            item(EventKind.FINISH, project=name, task_id="done", duration_seconds=n),
+            item(EventKind.ERROR, project=name, task_id="failed"),
+            item(EventKind.START, project=name, task_id="running"),
+        ]
+    for start in range(0, len(events), 900):
+        response = post_batch(stack, events[start : start + 900])
+        assert response.status_code in (202, 207), response.text
+        assert response.json()["accepted"] == len(events[start : start + 900])
+
+    def applied() -> bool:
+        answer = httpx.get(
+            f"{stack.url}/api/stats/projects/summary",
+            params={"q": prefix, "limit": 500},
+            headers=stack.headers("dashboard"),
+        )
+        return sum(p["total_tasks"] for p in answer.json()) == 3 * projects
+
+    eventually(applied, within=60, interval=0.5)
+
+
+@pytest.mark.timeout(300)
+def test_the_overview_of_400_projects_loads_with_few_requests(
+    stack: Stack, browser_ready: None, tmp_path: Path
+) -> None:
+    prefix = f"fleet-{uuid.uuid4().hex[:6]}-"
+    seed_projects(stack, prefix, 400)
+    script = BrowserScript(
+        {
+            "DASHBOARD_URL": stack.url,
+            "DASHBOARD_KEY": stack.keys["dashboard"],
+            "PROJECT_PREFIX": prefix,
+            "SEARCH_PROJECT": f"{prefix}p217",
+            "SCREENSHOT_DIR": str(tmp_path),
+            "CHROMIUM": str(CHROMIUM),
+        },
+        script=SCRIPTS / "many-projects.mjs",
+    )
+    try:
+        first_load = script.wait_for("first-load")
+        done = script.wait_for("done", within=STEP_SECONDS * 2)
+        script.finish()
+    finally:
+        script.stop()
+    screenshot = Path(done.removeprefix("done ").strip())
+    assert screenshot.stat().st_size > 10_000
+    print(f"\n{first_load}; screenshot: {screenshot}")

@@ -374,6 +374,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/projects/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of projects with their totals, last activity and starts per hour
+         * @description Everything a project card shows, for a page of projects in one request. The number of matching projects over all pages is in `X-Total-Count`. A key limited to some projects sees only those.
+         */
+        get: operations["get_project_summaries_api_stats_projects_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dead-letters": {
         parameters: {
             query?: never;
@@ -1453,6 +1473,90 @@ export interface components {
             success_rate: number | null;
         };
         /**
+         * ProjectSummaryOut
+         * @example {
+         *       "active_tasks": 3,
+         *       "average_duration": 2450.5,
+         *       "completed_tasks": 35,
+         *       "failed_tasks": 4,
+         *       "project": "my-project",
+         *       "stale_tasks": 0,
+         *       "started_per_hour": [
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         0,
+         *         2,
+         *         5,
+         *         1,
+         *         3
+         *       ],
+         *       "success_rate": 0.897,
+         *       "total_projects": 1,
+         *       "total_tasks": 42,
+         *       "updated_at": "2024-01-01T10:00:00Z"
+         *     }
+         */
+        ProjectSummaryOut: {
+            /** Total Projects */
+            total_projects: number;
+            /** Total Tasks */
+            total_tasks: number;
+            /**
+             * Active Tasks
+             * @description Tasks pending, running or paused.
+             */
+            active_tasks: number;
+            /** Completed Tasks */
+            completed_tasks: number;
+            /** Failed Tasks */
+            failed_tasks: number;
+            /**
+             * Average Duration
+             * @description Mean duration in seconds of completed tasks; null when none has completed.
+             */
+            average_duration: number | null;
+            /** Project */
+            project: string;
+            /**
+             * Stale Tasks
+             * @description Active tasks that fell silent for too long.
+             */
+            stale_tasks: number;
+            /**
+             * Success Rate
+             * @description Completed among finished tasks, 0-1.
+             */
+            success_rate: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description Time of the project's latest applied event, as in `/api/projects`.
+             */
+            updated_at: string;
+            /**
+             * Started Per Hour
+             * @description Tasks started in each of the last 24 hours, oldest first; the last is the hour under way (UTC hours).
+             */
+            started_per_hour: number[];
+        };
+        /**
          * RedriveOneOut
          * @example {
          *       "entry_id": "1767265200000-0",
@@ -1556,6 +1660,11 @@ export interface components {
              */
             average_duration: number | null;
         };
+        /**
+         * SummarySort
+         * @enum {string}
+         */
+        SummarySort: "recent" | "name";
         /**
          * TaskDetailOut
          * @description A task with everything that happened to it, in order.
@@ -3242,6 +3351,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimeSeriesOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_project_summaries_api_stats_projects_summary_get: {
+        parameters: {
+            query?: {
+                /** @description Keep only projects whose name contains this text, ignoring case. */
+                q?: string | null;
+                /** @description `recent`: most recently active first; `name`: by name. Ties by name. */
+                sort?: components["schemas"]["SummarySort"];
+                /** @description Projects per page. */
+                limit?: number;
+                /** @description Projects to skip. */
+                offset?: number;
+                /** @description Also list archived projects. */
+                include_archived?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description How many projects match, over all pages. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSummaryOut"][];
                 };
             };
             /** @description Missing or invalid API key. */

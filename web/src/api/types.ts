@@ -17,6 +17,8 @@ export type TaskDetail = Schemas["TaskDetailOut"];
 export type Agent = Schemas["AgentOut"];
 export type Stats = Schemas["StatsOut"];
 export type ProjectStats = Schemas["ProjectStatsOut"];
+/** `GET /api/stats/projects/summary`: one project card; the total is in `X-Total-Count`. */
+export type ProjectSummary = Schemas["ProjectSummaryOut"];
 export type Outcomes = Schemas["OutcomesOut"];
 export type ErrorType = Schemas["ErrorTypeOut"];
 export type TimeSeries = Schemas["TimeSeriesOut"];

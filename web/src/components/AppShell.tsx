@@ -1,9 +1,18 @@
-import { BarChart3, Bot, FolderKanban, KeyRound, LayoutDashboard, Menu } from "lucide-react";
-import { useState, type ReactNode } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import {
+  BarChart3,
+  Bot,
+  FolderKanban,
+  KeyRound,
+  LayoutDashboard,
+  Menu,
+  Search,
+} from "lucide-react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
-import type { ProjectStats } from "@/api/types";
 import { useApiKey } from "@/auth/KeyContext";
 import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
 import {
   Sheet,
   SheetContent,
@@ -12,8 +21,9 @@ import {
   SheetTrigger,
 } from "@/components/ui/sheet";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
-import { useApi } from "@/hooks/useApi";
+import { useDebounced } from "@/hooks/useDebounced";
 import { useLiveRefresh } from "@/hooks/useLiveRefresh";
+import { useProjectSummaries } from "@/hooks/useProjectSummaries";
 import { cn } from "@/lib/utils";
 import { ConnectionIndicator } from "./ConnectionIndicator";
 import { DeadLetterNotice } from "./DeadLetterNotice";
@@ -51,17 +61,103 @@ function Brand() {
   );
 }
 
+const linkClass = (active: boolean) =>
+  cn(
+    "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors",
+    active
+      ? "bg-accent text-accent-foreground"
+      : "text-sidebar-foreground hover:bg-accent/60 hover:text-accent-foreground",
+  );
+
+/** Sidebar rows: a link 32 px high and the 2 px between two. */
+const PROJECT_ROW_PX = 34;
+const PROJECT_PAGE_SIZE = 100;
+
+/** Projects by name, found by part of their name; only the rows in view are in the page. */
+function ProjectList({ onNavigate }: { onNavigate?: () => void }) {
+  const [location] = useLocation();
+  const [search, setSearch] = useState("");
+  const q = useDebounced(search.trim(), 250);
+  const [shown, setShown] = useState({ first: 0, last: 0 });
+  const projects = useProjectSummaries({ q, sort: "name", ...shown, pageSize: PROJECT_PAGE_SIZE });
+  useLiveRefresh(projects.reload);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: projects.total ?? 0,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => PROJECT_ROW_PX,
+    overscan: 10,
+  });
+  const rows = virtualizer.getVirtualItems();
+  const first = rows[0]?.index ?? 0;
+  const last = rows.at(-1)?.index ?? 0;
+  useEffect(() => setShown({ first, last }), [first, last]);
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col gap-1">
+      <div className="text-muted-foreground px-3 pb-1 text-xs font-medium tracking-wide uppercase">
+        Projects
+      </div>
+      <div className="relative px-1 pb-1">
+        <Search className="text-muted-foreground pointer-events-none absolute top-1/2 left-3.5 size-3.5 -translate-y-1/2" />
+        <Input
+          type="search"
+          aria-label="Search projects"
+          placeholder="Search projects…"
+          data-testid="project-search"
+          className="h-8 pl-8 text-sm"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+      </div>
+      <div ref={scroller} className="min-h-0 flex-1 overflow-y-auto">
+        <div className="relative" style={{ height: virtualizer.getTotalSize() }}>
+          {rows.map((row) => {
+            const project = projects.at(row.index);
+            if (!project) {
+              return (
+                <div
+                  key={row.key}
+                  className="absolute inset-x-0 top-0 px-3 py-1.5"
+                  style={{ transform: `translateY(${row.start}px)`, height: PROJECT_ROW_PX - 2 }}
+                >
+                  <div className="bg-muted h-full animate-pulse rounded-md" />
+                </div>
+              );
+            }
+            const href = projectPath(project.project);
+            return (
+              <Link
+                key={row.key}
+                href={href}
+                onClick={onNavigate}
+                className={cn(
+                  linkClass(location.startsWith(href)),
+                  "absolute inset-x-0 top-0 py-1.5",
+                )}
+                style={{ transform: `translateY(${row.start}px)`, height: PROJECT_ROW_PX - 2 }}
+              >
+                <FolderKanban className="size-4 shrink-0 opacity-70" />
+                <span className="truncate">{project.project}</span>
+                {project.active_tasks > 0 && (
+                  <span className="ml-auto rounded-full bg-blue-500/15 px-1.5 text-xs font-semibold text-blue-700 tabular-nums dark:text-blue-300">
+                    {project.active_tasks}
+                  </span>
+                )}
+              </Link>
+            );
+          })}
+        </div>
+        {projects.total === 0 && (
+          <span className="text-muted-foreground px-3 text-sm">{q ? "No match" : "None yet"}</span>
+        )}
+      </div>
+    </div>
+  );
+}
+
 function Navigation({ onNavigate }: { onNavigate?: () => void }) {
   const [location] = useLocation();
-  const projects = useApi<ProjectStats[]>("/api/stats/projects");
-  useLiveRefresh(projects.reload);
-  const linkClass = (active: boolean) =>
-    cn(
-      "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors",
-      active
-        ? "bg-accent text-accent-foreground"
-        : "text-sidebar-foreground hover:bg-accent/60 hover:text-accent-foreground",
-    );
   return (
     <nav className="flex min-h-0 flex-1 flex-col gap-6">
       <div className="flex flex-col gap-1">
@@ -75,35 +171,7 @@ function Navigation({ onNavigate }: { onNavigate?: () => void }) {
           );
         })}
       </div>
-      <div className="flex min-h-0 flex-col gap-1">
-        <div className="text-muted-foreground px-3 pb-1 text-xs font-medium tracking-wide uppercase">
-          Projects
-        </div>
-        <div className="flex min-h-0 flex-col gap-0.5 overflow-y-auto">
-          {(projects.data ?? []).map((project) => {
-            const href = projectPath(project.project);
-            return (
-              <Link
-                key={project.project}
-                href={href}
-                onClick={onNavigate}
-                className={cn(linkClass(location.startsWith(href)), "py-1.5")}
-              >
-                <FolderKanban className="size-4 shrink-0 opacity-70" />
-                <span className="truncate">{project.project}</span>
-                {project.active_tasks > 0 && (
-                  <span className="ml-auto rounded-full bg-blue-500/15 px-1.5 text-xs font-semibold text-blue-700 tabular-nums dark:text-blue-300">
-                    {project.active_tasks}
-                  </span>
-                )}
-              </Link>
-            );
-          })}
-          {projects.data?.length === 0 && (
-            <span className="text-muted-foreground px-3 text-sm">None yet</span>
-          )}
-        </div>
-      </div>
+      <ProjectList onNavigate={onNavigate} />
     </nav>
   );
 }

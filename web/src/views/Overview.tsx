@@ -1,6 +1,8 @@
+import { useWindowVirtualizer } from "@tanstack/react-virtual";
 import { Activity, CheckCircle2, Clock, FolderKanban, XCircle } from "lucide-react";
+import { memo, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from "react";
 import { Link } from "wouter";
-import type { Outcomes, Project, ProjectStats, Stats, TimeSeries } from "@/api/types";
+import type { Outcomes, ProjectSummary, Stats } from "@/api/types";
 import { projectPath } from "@/components/AppShell";
 import { EmptyState } from "@/components/EmptyState";
 import { OutcomeTiles } from "@/components/OutcomeCounts";
@@ -14,24 +16,19 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useApi } from "@/hooks/useApi";
 import { useDocumentTitle } from "@/hooks/useDocumentTitle";
 import { useLiveRefresh } from "@/hooks/useLiveRefresh";
+import { useProjectSummaries } from "@/hooks/useProjectSummaries";
 import { formatCount, formatDuration, formatPercent } from "@/lib/format";
+import { gridColumns, itemRange, rowItems } from "@/lib/summaryPages";
 
-const DAY_MS = 24 * 3600 * 1000;
+/** Projects asked for at a time: a few screens of cards. */
+const PAGE_SIZE = 48;
+/** A row of cards before it is measured: a card and the gap below it. */
+const ROW_ESTIMATE_PX = 252;
+const CARD_GRID = "grid gap-4 sm:grid-cols-2 xl:grid-cols-3";
 
-function hourStart(now: number): string {
-  return new Date(Math.floor(now / 3600_000) * 3600_000).toISOString();
-}
-
-function ProjectCard({ stats, project }: { stats: ProjectStats; project?: Project }) {
-  const name = stats.project;
-  const since = hourStart(Date.now() - DAY_MS + 3600_000);
-  const series = useApi<TimeSeries>("/api/stats/timeseries", {
-    project: [name],
-    bucket: "hour",
-    since,
-  });
-  useLiveRefresh(series.reload, (message) => message.data.project === name, 1500, 5000);
-  const started = series.data?.points.map((point) => point.started) ?? [];
+const ProjectCard = memo(function ProjectCard({ summary }: { summary: ProjectSummary }) {
+  const name = summary.project;
+  const started = summary.started_per_hour;
   const startedToday = started.reduce((sum, n) => sum + n, 0);
   return (
     <Link href={projectPath(name)} data-testid="project-card" data-project={name}>
@@ -40,24 +37,18 @@ function ProjectCard({ stats, project }: { stats: ProjectStats; project?: Projec
           <div className="min-w-0">
             <div className="truncate font-semibold">{name}</div>
             <div className="text-muted-foreground text-xs">
-              {project ? (
-                <>
-                  Last activity <RelativeTime iso={project.updated_at} />
-                </>
-              ) : (
-                `${formatCount(stats.total_tasks)} tasks`
-              )}
+              Last activity <RelativeTime iso={summary.updated_at} />
             </div>
           </div>
           <div className="text-right">
             <div className="text-sm font-semibold tabular-nums">
-              {formatPercent(stats.success_rate)}
+              {formatPercent(summary.success_rate)}
             </div>
             <div className="text-muted-foreground text-xs">success</div>
           </div>
         </div>
         <div className="px-5">
-          <OutcomeTiles totals={stats} />
+          <OutcomeTiles totals={summary} />
         </div>
         <div className="px-5">
           <div className="text-muted-foreground mb-1 flex justify-between text-xs">
@@ -65,20 +56,83 @@ function ProjectCard({ stats, project }: { stats: ProjectStats; project?: Projec
             <span className="tabular-nums">{formatCount(startedToday)}</span>
           </div>
           <div className="h-10">
-            {series.data ? (
-              <Sparkline values={started} id={name} />
-            ) : (
-              <Skeleton className="h-full" />
-            )}
+            <Sparkline values={started} id={name} />
           </div>
         </div>
-        {stats.stale_tasks > 0 && (
+        {summary.stale_tasks > 0 && (
           <div className="px-5 text-xs text-orange-600 dark:text-orange-400">
-            {stats.stale_tasks} stale {stats.stale_tasks === 1 ? "task" : "tasks"} without news
+            {summary.stale_tasks} stale {summary.stale_tasks === 1 ? "task" : "tasks"} without news
           </div>
         )}
       </Card>
     </Link>
+  );
+});
+
+function subscribeToResize(onChange: () => void): () => void {
+  window.addEventListener("resize", onChange);
+  return () => window.removeEventListener("resize", onChange);
+}
+
+function useViewportWidth(): number {
+  return useSyncExternalStore(subscribeToResize, () => window.innerWidth);
+}
+
+interface RowRange {
+  first: number;
+  last: number;
+}
+
+/** The project cards, in rows that exist in the page only while near the screen. */
+function ProjectGrid({
+  count,
+  columns,
+  at,
+  onRows,
+}: {
+  count: number;
+  columns: number;
+  at: (index: number) => ProjectSummary | undefined;
+  onRows: (rows: RowRange) => void;
+}) {
+  const list = useRef<HTMLDivElement>(null);
+  const [top, setTop] = useState(0);
+  useLayoutEffect(() => {
+    const measured = (list.current?.getBoundingClientRect().top ?? 0) + window.scrollY;
+    if (Math.abs(measured - top) > 1) setTop(measured);
+  });
+  const virtualizer = useWindowVirtualizer({
+    count: Math.ceil(count / columns),
+    estimateSize: () => ROW_ESTIMATE_PX,
+    overscan: 2,
+    scrollMargin: top,
+  });
+  const rows = virtualizer.getVirtualItems();
+  const first = rows[0]?.index ?? 0;
+  const last = rows.at(-1)?.index ?? 0;
+  useEffect(() => onRows({ first, last }), [first, last, onRows]);
+
+  return (
+    <div ref={list} className="relative" style={{ height: virtualizer.getTotalSize() }}>
+      {rows.map((row) => (
+        <div
+          key={row.key}
+          data-index={row.index}
+          ref={virtualizer.measureElement}
+          className={`${CARD_GRID} absolute inset-x-0 top-0 pb-4`}
+          style={{ transform: `translateY(${row.start - virtualizer.options.scrollMargin}px)` }}
+        >
+          {rowItems(row.index, columns, count).map((index) => {
+            const summary = at(index);
+            return summary ? (
+              <ProjectCard key={summary.project} summary={summary} />
+            ) : (
+              <Skeleton key={`loading-${index}`} className="h-56 rounded-xl" />
+            );
+          })}
+        </div>
+      ))}
+    </div>
   );
 }
 
@@ -100,16 +154,19 @@ export function Overview() {
   useDocumentTitle("Overview");
   const totals = useApi<Stats>("/api/stats");
   const outcomes = useApi<Outcomes>("/api/stats/outcomes");
-  const perProject = useApi<ProjectStats[]>("/api/stats/projects");
-  const projects = useApi<Project[]>("/api/projects");
+  const columns = gridColumns(useViewportWidth());
+  const [rows, setRows] = useState<RowRange>({ first: 0, last: 0 });
+  const summaries = useProjectSummaries({
+    sort: "recent",
+    ...itemRange(rows.first, rows.last, columns),
+    pageSize: PAGE_SIZE,
+  });
   useLiveRefresh(() => {
     totals.reload();
     outcomes.reload();
-    perProject.reload();
-    projects.reload();
+    summaries.reload();
   });
-  const byName = new Map((projects.data ?? []).map((project) => [project.name, project]));
-  const error = totals.error ?? perProject.error;
+  const error = totals.error ?? summaries.error;
 
   return (
     <>
@@ -157,20 +214,23 @@ export function Overview() {
       </div>
       <section className="flex flex-col gap-3">
         <h2 className="text-lg font-semibold tracking-tight">Projects</h2>
-        {perProject.loading ? (
-          <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
-            {[0, 1, 2].map((n) => (
-              <Skeleton key={n} className="h-56 rounded-xl" />
-            ))}
-          </div>
-        ) : perProject.data?.length === 0 ? (
+        {summaries.total === undefined ? (
+          !summaries.error && (
+            <div className={CARD_GRID}>
+              {[0, 1, 2].map((n) => (
+                <Skeleton key={n} className="h-56 rounded-xl" />
+              ))}
+            </div>
+          )
+        ) : summaries.total === 0 ? (
           <FirstWebhook />
         ) : (
-          <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
-            {(perProject.data ?? []).map((stats) => (
-              <ProjectCard key={stats.project} stats={stats} project={byName.get(stats.project)} />
-            ))}
-          </div>
+          <ProjectGrid
+            count={summaries.total}
+            columns={columns}
+            at={summaries.at}
+            onRows={setRows}
+          />
         )}
       </section>
     </>

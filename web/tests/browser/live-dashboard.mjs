@@ -13,15 +13,10 @@
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, requiredEnv as env, step } from "./browser.mjs";
 import { requirePolicy, watchForPolicyViolations } from "./policy.mjs";
 import { tourEveryView } from "./tour.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const url = env("DASHBOARD_URL");
 const key = env("DASHBOARD_KEY");
 const project = env("DASHBOARD_PROJECT");
@@ -30,8 +25,6 @@ const failing = env("FAILING_TASK");
 const screenshots = env("SCREENSHOT_DIR");
 const tourDir = process.env.DASHBOARD_SHOTS;
 const STEP_MS = 20_000;
-
-const step = (line) => process.stdout.write(`${line}\n`);
 
 /** Waits until the API shows every one of `taskIds` finished or failed. */
 async function untilApplied(base, apiKey, projectName, taskIds) {
@@ -51,12 +44,7 @@ async function untilApplied(base, apiKey, projectName, taskIds) {
   throw new Error(`the API never showed ${taskIds.join(", ")} as ended`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  // Containers run the tests as root, where Chromium's sandbox cannot start.
-  args: ["--no-sandbox"],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },

@@ -10,7 +10,16 @@ from redis.asyncio import Redis
 
 from tracker_contracts import GatewayIdentityGuard
 
-from .api import agents, dead_letters, health, housekeeping, projects, stats, tasks
+from .api import (
+    agents,
+    dead_letters,
+    health,
+    housekeeping,
+    project_summaries,
+    projects,
+    stats,
+    tasks,
+)
 from .consumer import EventConsumer
 from .db import (
     create_consumer_engine,
@@ -60,7 +69,16 @@ def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -
         version="0.1.0",
         lifespan=lifespan,
     )
-    for module in (projects, housekeeping, agents, stats, dead_letters, health, tasks):
+    for module in (
+        projects,
+        housekeeping,
+        agents,
+        stats,
+        project_summaries,
+        dead_letters,
+        health,
+        tasks,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         GatewayIdentityGuard, protected=("/api/",), required=settings.require_gateway_identity

@@ -1,9 +1,10 @@
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from tracker_contracts import Name, Timestamp
 
@@ -52,35 +53,31 @@ async def get_stats(session: ReadingSession, scope: Scope) -> StatsOut:
     )
 
 
+PROJECT_STATS_EXAMPLE: JsonDict = {
+    "project": "my-project",
+    "total_projects": 1,
+    "total_tasks": 42,
+    "active_tasks": 3,
+    "completed_tasks": 35,
+    "failed_tasks": 4,
+    "stale_tasks": 0,
+    "average_duration": 2450.5,
+    "success_rate": 0.897,
+}
+
+
 class ProjectStatsOut(StatsOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "project": "my-project",
-                    "total_projects": 1,
-                    "total_tasks": 42,
-                    "active_tasks": 3,
-                    "completed_tasks": 35,
-                    "failed_tasks": 4,
-                    "stale_tasks": 0,
-                    "average_duration": 2450.5,
-                    "success_rate": 0.897,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [PROJECT_STATS_EXAMPLE]})
 
     project: str
     stale_tasks: int = Field(description="Active tasks that fell silent for too long.")
     success_rate: float | None = Field(description="Completed among finished tasks, 0-1.")
 
-
-@router.get("/projects", summary="Totals per project")
-async def get_project_stats(session: ReadingSession, scope: Scope) -> list[ProjectStatsOut]:
-    return [
-        ProjectStatsOut(
-            project=name,
+    @classmethod
+    def of(cls, project: str, t: stats.Totals, **more: Any) -> Self:
+        """The totals of one project, with the fields a subclass adds in `more`."""
+        return cls(
+            project=project,
             total_projects=1,
             total_tasks=t.tasks,
             active_tasks=t.active,
@@ -89,7 +86,14 @@ async def get_project_stats(session: ReadingSession, scope: Scope) -> list[Proje
             stale_tasks=t.stale,
             average_duration=t.average_duration,
             success_rate=t.success_rate,
+            **more,
         )
+
+
+@router.get("/projects", summary="Totals per project")
+async def get_project_stats(session: ReadingSession, scope: Scope) -> list[ProjectStatsOut]:
+    return [
+        ProjectStatsOut.of(name, t)
         for name, t in (await stats.totals_by_project(session, scope)).items()
     ]
 

@@ -75,7 +75,8 @@ _TOTALS_COLUMNS = (
 )
 
 
-def _totals(projects: int, row: Any) -> Totals:
+def totals_of(projects: int, row: Any) -> Totals:
+    """Totals from a row of `_TOTALS_COLUMNS` or `KEPT_TOTALS_COLUMNS`."""
     tasks, active, completed, failed, stale, average = row
     return Totals(
         int(projects),
@@ -107,7 +108,7 @@ def _kept_totals_columns() -> tuple[Any, ...]:
     )
 
 
-_KEPT_TOTALS_COLUMNS = _kept_totals_columns()  # built once, as _TOTALS_COLUMNS
+KEPT_TOTALS_COLUMNS = _kept_totals_columns()  # built once, as _TOTALS_COLUMNS
 
 
 def _within_kept(query: SelectT, scope: Scope) -> SelectT:
@@ -133,12 +134,12 @@ def _timeless(scope: Scope) -> bool:
 async def totals(session: AsyncSession, scope: Scope) -> Totals:
     """Totals in scope: from the kept totals, or from the tasks of a time window."""
     if _timeless(scope):
-        query = select(func.count(func.distinct(TaskTotals.project_id)), *_KEPT_TOTALS_COLUMNS)
+        query = select(func.count(func.distinct(TaskTotals.project_id)), *KEPT_TOTALS_COLUMNS)
         projects, *kept = (await session.execute(_within_kept(query, scope))).one()
-        return _totals(projects, kept)
+        return totals_of(projects, kept)
     query = _within(select(_projects_with_tasks(scope), *_TOTALS_COLUMNS), scope)
     projects, *counted = (await session.execute(query)).one()
-    return _totals(projects, counted)
+    return totals_of(projects, counted)
 
 
 def _projects_with_tasks(scope: Scope) -> ScalarSelect[int]:
@@ -150,7 +151,7 @@ def _projects_with_tasks(scope: Scope) -> ScalarSelect[int]:
 async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, Totals]:
     if _timeless(scope):
         kept = (
-            select(Project.name, *_KEPT_TOTALS_COLUMNS)
+            select(Project.name, *KEPT_TOTALS_COLUMNS)
             .join(Project, Project.id == TaskTotals.project_id)
             .group_by(Project.name)
             .order_by(Project.name)
@@ -164,7 +165,7 @@ async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, To
             .order_by(Project.name)
         )
         rows = await session.execute(_within(counted, scope))
-    return {name: _totals(1, rest) for name, *rest in rows}
+    return {name: totals_of(1, rest) for name, *rest in rows}
 
 
 @dataclass(frozen=True)
