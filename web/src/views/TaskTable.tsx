@@ -11,6 +11,7 @@ import {
   TableRow,
 } from "@/components/ui/table";
 import { useNow } from "@/hooks/useNow";
+import { useWindowList } from "@/hooks/useWindowList";
 import { formatDuration, taskElapsedSeconds } from "@/lib/format";
 import { cn } from "@/lib/utils";
 
@@ -26,10 +27,25 @@ export interface TaskViewProps {
   onOpen: (task: Task) => void;
 }
 
+/** Spacer rows keep the table as tall as all its rows while only those in view render. */
+function Spacer({ height }: { height: number }) {
+  if (height <= 0) return null;
+  return (
+    <tr aria-hidden="true">
+      <td colSpan={6} style={{ height, padding: 0 }} />
+    </tr>
+  );
+}
+
 export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
   const now = useNow();
+  const list = useWindowList<HTMLTableSectionElement>(
+    tasks.length,
+    (index) => tasks[index].task_id,
+    61,
+  );
   return (
-    <div className="bg-card hidden overflow-hidden rounded-xl border sm:block">
+    <div className="bg-card overflow-hidden rounded-xl border">
       <Table>
         <TableHeader>
           <TableRow className="hover:bg-transparent">
@@ -41,12 +57,16 @@ export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
             <TableHead className="pr-4 text-right">Duration</TableHead>
           </TableRow>
         </TableHeader>
-        <TableBody>
-          {tasks.map((task) => {
+        <TableBody ref={list.listRef}>
+          <Spacer height={list.before} />
+          {list.items.map((item) => {
+            const task = tasks[item.index];
             const touched = touches.get(task.task_id) ?? 0;
             return (
               <TableRow
                 key={`${task.task_id}:${touched}`}
+                ref={list.measure}
+                data-index={item.index}
                 data-testid="task-row"
                 data-task-id={task.task_id}
                 data-status={task.status}
@@ -83,6 +103,7 @@ export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
               </TableRow>
             );
           })}
+          <Spacer height={list.after} />
         </TableBody>
       </Table>
     </div>
@@ -92,12 +113,23 @@ export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
 /** The list on a phone: one compact card per task instead of table columns. */
 export function TaskCards({ tasks, touches, onOpen }: TaskViewProps) {
   const now = useNow();
+  const list = useWindowList<HTMLUListElement>(tasks.length, (index) => tasks[index].task_id, 97);
   return (
-    <ul className="bg-card divide-y overflow-hidden rounded-xl border sm:hidden">
-      {tasks.map((task) => {
+    <ul
+      ref={list.listRef}
+      className="bg-card divide-y overflow-hidden rounded-xl border"
+      style={{ paddingTop: list.before, paddingBottom: list.after }}
+    >
+      {list.items.map((item) => {
+        const task = tasks[item.index];
         const touched = touches.get(task.task_id) ?? 0;
         return (
-          <li key={`${task.task_id}:${touched}`} className={cn(touched > 0 && "animate-flash")}>
+          <li
+            key={`${task.task_id}:${touched}`}
+            ref={list.measure}
+            data-index={item.index}
+            className={cn(touched > 0 && "animate-flash")}
+          >
             <button
               type="button"
               data-testid="task-item"
