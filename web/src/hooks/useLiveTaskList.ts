@@ -54,10 +54,6 @@ function listParams(filter: TaskFilter, limit: number, cursor: string | null) {
   };
 }
 
-function readerAway(): boolean {
-  return globalThis.scrollY > READER_AWAY_PX;
-}
-
 /** A project's tasks as REST lists them, kept current by the live feed, within the bounds of
  * `taskWindow.ts`. Messages that arrive while a page loads are held and applied on top of it,
  * so none is lost in between; a batch that lost messages loads the list again. */
@@ -76,6 +72,16 @@ export function useLiveTaskList(filter: TaskFilter, pageSize = 50): LiveTaskList
   const complete = useRef(true);
   const shownKey = useRef<string | null>(null);
   const filterKey = JSON.stringify(filter);
+  // Followed on scroll: reading the position per batch would force a layout each frame.
+  const readerAway = useRef(false);
+  useEffect(() => {
+    const follow = () => {
+      readerAway.current = globalThis.scrollY > READER_AWAY_PX;
+    };
+    follow();
+    globalThis.addEventListener("scroll", follow, { passive: true });
+    return () => globalThis.removeEventListener("scroll", follow);
+  }, []);
 
   const fail = useCallback(
     (failure: unknown) => {
@@ -152,7 +158,11 @@ export function useLiveTaskList(filter: TaskFilter, pageSize = 50): LiveTaskList
       reload();
       return;
     }
-    const placement = { readerAway: readerAway(), complete: complete.current, now: Date.now() };
+    const placement = {
+      readerAway: readerAway.current,
+      complete: complete.current,
+      now: Date.now(),
+    };
     setView((current) => applyBatch(current, batch.messages, wanted, placement));
   });
 

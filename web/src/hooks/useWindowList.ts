@@ -24,12 +24,19 @@ export function useWindowList<E extends HTMLElement>(
 ): WindowList<E> {
   const listRef = useRef<E>(null);
   const [margin, setMargin] = useState(0);
+  // Where the list starts on the page: measured when its length or the window changes, not on
+  // every render (each measurement forces a layout).
   useLayoutEffect(() => {
-    const element = listRef.current;
-    if (!element) return;
-    const top = element.getBoundingClientRect().top + globalThis.scrollY;
-    if (Math.abs(top - margin) > 0.5) setMargin(top);
-  });
+    const measure = () => {
+      const element = listRef.current;
+      if (!element) return;
+      const top = element.getBoundingClientRect().top + globalThis.scrollY;
+      setMargin((current) => (Math.abs(top - current) > 0.5 ? top : current));
+    };
+    measure();
+    globalThis.addEventListener("resize", measure);
+    return () => globalThis.removeEventListener("resize", measure);
+  }, [count]);
   const virtualizer = useWindowVirtualizer({
     count,
     estimateSize: () => estimatedSize,

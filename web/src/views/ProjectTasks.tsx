@@ -1,5 +1,5 @@
 import { ArrowUp, Inbox, Loader2, SearchX } from "lucide-react";
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useLocation } from "wouter";
 import type { Agent, ProjectStats, Task } from "@/api/types";
 import { EmptyState } from "@/components/EmptyState";
@@ -99,7 +99,7 @@ export function ProjectTasks({ project }: { project: string }) {
   const agentNames = (agents.data ?? [])
     .filter((agent) => agent.projects.includes(project))
     .map((agent) => agent.name);
-  const open = (task: Task) => navigate(taskPath(task));
+  const open = useCallback((task: Task) => navigate(taskPath(task)), [navigate]);
   const filtered = filter.q || filter.statuses.length > 0 || filter.agent;
 
   return (

@@ -1,3 +1,4 @@
+import { memo } from "react";
 import type { Task } from "@/api/types";
 import { RelativeTime } from "@/components/RelativeTime";
 import { StatusBadge } from "@/components/StatusBadge";
@@ -37,6 +38,61 @@ function Spacer({ height }: { height: number }) {
   );
 }
 
+/** One row; it renders again only when its task, its flash or the clock changes. */
+const TaskRow = memo(function TaskRow({
+  task,
+  touched,
+  index,
+  measure,
+  now,
+  onOpen,
+}: {
+  task: Task;
+  touched: number;
+  index: number;
+  measure: (element: Element | null) => void;
+  now: number;
+  onOpen: (task: Task) => void;
+}) {
+  return (
+    <TableRow
+      ref={measure}
+      data-index={index}
+      data-testid="task-row"
+      data-task-id={task.task_id}
+      data-status={task.status}
+      className={cn("cursor-pointer", touched > 0 && "animate-flash")}
+      onClick={() => onOpen(task)}
+    >
+      <TableCell className="max-w-[16rem] pl-4 sm:max-w-sm">
+        <a
+          href={taskPath(task)}
+          onClick={(event) => event.preventDefault()}
+          className="block truncate font-medium"
+        >
+          {task.title}
+        </a>
+        <div className="text-muted-foreground truncate font-mono text-xs">
+          {task.error_message ?? task.message ?? task.task_id}
+        </div>
+      </TableCell>
+      <TableCell>
+        <StatusBadge status={task.status} />
+      </TableCell>
+      <TableCell>
+        <TaskProgress task={task} />
+      </TableCell>
+      <TableCell className="text-muted-foreground hidden md:table-cell">{task.agent}</TableCell>
+      <TableCell className="text-muted-foreground hidden sm:table-cell">
+        <RelativeTime iso={task.started_at} />
+      </TableCell>
+      <TableCell className="pr-4 text-right tabular-nums">
+        {formatDuration(taskElapsedSeconds(task, now))}
+      </TableCell>
+    </TableRow>
+  );
+});
+
 export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
   const now = useNow();
   const list = useWindowList<HTMLTableSectionElement>(
@@ -63,44 +119,15 @@ export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
             const task = tasks[item.index];
             const touched = touches.get(task.task_id) ?? 0;
             return (
-              <TableRow
+              <TaskRow
                 key={`${task.task_id}:${touched}`}
-                ref={list.measure}
-                data-index={item.index}
-                data-testid="task-row"
-                data-task-id={task.task_id}
-                data-status={task.status}
-                className={cn("cursor-pointer", touched > 0 && "animate-flash")}
-                onClick={() => onOpen(task)}
-              >
-                <TableCell className="max-w-[16rem] pl-4 sm:max-w-sm">
-                  <a
-                    href={taskPath(task)}
-                    onClick={(event) => event.preventDefault()}
-                    className="block truncate font-medium"
-                  >
-                    {task.title}
-                  </a>
-                  <div className="text-muted-foreground truncate font-mono text-xs">
-                    {task.error_message ?? task.message ?? task.task_id}
-                  </div>
-                </TableCell>
-                <TableCell>
-                  <StatusBadge status={task.status} />
-                </TableCell>
-                <TableCell>
-                  <TaskProgress task={task} />
-                </TableCell>
-                <TableCell className="text-muted-foreground hidden md:table-cell">
-                  {task.agent}
-                </TableCell>
-                <TableCell className="text-muted-foreground hidden sm:table-cell">
-                  <RelativeTime iso={task.started_at} />
-                </TableCell>
-                <TableCell className="pr-4 text-right tabular-nums">
-                  {formatDuration(taskElapsedSeconds(task, now))}
-                </TableCell>
-              </TableRow>
+                task={task}
+                touched={touched}
+                index={item.index}
+                measure={list.measure}
+                now={now}
+                onOpen={onOpen}
+              />
             );
           })}
           <Spacer height={list.after} />
