@@ -1,13 +1,13 @@
-import { useSyncExternalStore } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 
 /** Whether the media query matches now, kept current. */
 export function useMediaQuery(query: string): boolean {
+  const list = useMemo(() => globalThis.matchMedia(query), [query]);
   return useSyncExternalStore(
     (changed) => {
-      const list = globalThis.matchMedia(query);
       list.addEventListener("change", changed);
       return () => list.removeEventListener("change", changed);
     },
-    () => globalThis.matchMedia(query).matches,
+    () => list.matches,
   );
 }

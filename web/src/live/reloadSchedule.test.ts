@@ -48,6 +48,21 @@ describe("ReloadSchedule", () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(3000);
   });
 
+  it("sets a timer per reload, not per batch, under a continuous stream", () => {
+    let timersSet = 0;
+    const counting = { ...clock, now: clock.now, clearTimeout: clock.clearTimeout };
+    counting.setTimeout = (run: () => void, ms: number) => {
+      timersSet += 1;
+      return clock.setTimeout(run, ms);
+    };
+    const counted = new ReloadSchedule(() => undefined, timing, counting);
+    for (let t = 0; t < 30_000; t += 16) {
+      counted.notify();
+      clock.advance(16);
+    }
+    expect(timersSet).toBeLessThan(60);
+  });
+
   it("keeps reloads apart when lone messages come just after each quiet period", () => {
     for (let t = 0; t < 20_000; t += 710) {
       schedule.notify();

@@ -33,6 +33,9 @@ type Kind = "burst" | "settle";
 
 export class ReloadSchedule {
   private timer: unknown = null;
+  private timerAt = 0;
+  private dueAt = 0;
+  private dueKind: Kind = "burst";
   private burstStarted: number | null = null;
   private lastStart = -Infinity;
   private inFlight = false;
@@ -72,16 +75,29 @@ export class ReloadSchedule {
   }
 
   private arm(kind: Kind, ms: number): void {
+    const at = this.timers.now() + Math.max(0, ms);
+    this.dueAt = at;
+    this.dueKind = kind;
+    // A timer that fires no later can stay (it waits out the rest when it fires): a busy feed
+    // then costs one timer per reload, not one per batch.
+    if (this.timer !== null && this.timerAt <= at) return;
     this.clearTimer();
-    this.timer = this.timers.setTimeout(
-      () => {
-        this.timer = null;
-        if (kind === "burst") this.burstStarted = null;
-        if (this.inFlight) this.waiting = kind;
-        else this.start(kind);
-      },
-      Math.max(0, ms),
-    );
+    this.setTimer(at);
+  }
+
+  private setTimer(at: number): void {
+    this.timerAt = at;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      if (this.timers.now() < this.dueAt) {
+        this.setTimer(this.dueAt);
+        return;
+      }
+      const kind = this.dueKind;
+      if (kind === "burst") this.burstStarted = null;
+      if (this.inFlight) this.waiting = kind;
+      else this.start(kind);
+    }, at - this.timers.now());
   }
 
   private start(kind: Kind): void {
