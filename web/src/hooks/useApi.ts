@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
 import { ApiError, apiGet, type QueryParams } from "@/api/client";
+import { SingleFlight } from "@/api/singleFlight";
 import { useApiKey } from "@/auth/KeyContext";
 
 export interface ApiState<T> {
@@ -9,13 +10,16 @@ export interface ApiState<T> {
   error: ApiError | undefined;
   /** True until the first answer; later reloads keep showing the previous data. */
   loading: boolean;
-  reload: () => void;
+  /** Asks again; resolves once an answer asked after this call landed. A reload while one is
+   * in flight waits for it (one more request, however many reloads): never two at once. */
+  reload: () => Promise<void>;
 }
 
 const REJECTED_KEY = "The API key was not accepted. Enter a valid key.";
 
-/** GETs `path` with the stored key whenever the path, parameters or `refresh` change; a key
- * the gateway refuses (401) sends the user back to the key prompt. */
+/** GETs `path` with the stored key whenever the path, parameters or `refresh` change (the
+ * request for the old ones is aborted and its answer dropped); a key the gateway refuses (401)
+ * sends the user back to the key prompt. */
 export function useApi<T>(path: string | null, params: QueryParams = {}, refresh = 0): ApiState<T> {
   const { apiKey, signOut } = useApiKey();
   const [answer, setAnswer] = useState<Omit<ApiState<T>, "reload">>({
@@ -24,20 +28,21 @@ export function useApi<T>(path: string | null, params: QueryParams = {}, refresh
     error: undefined,
     loading: true,
   });
-  const [reloads, setReloads] = useState(0);
   const loaded = useRef(false);
+  const flight = useRef<SingleFlight | null>(null);
   const paramsKey = JSON.stringify(params);
 
   useEffect(() => {
     if (!path || !apiKey) return;
-    const controller = new AbortController();
-    apiGet<T>(path, apiKey, JSON.parse(paramsKey) as QueryParams, controller.signal).then(
-      ({ data, headers }) => {
+    const wanted = JSON.parse(paramsKey) as QueryParams;
+    const requests = new SingleFlight(async (signal) => {
+      try {
+        const { data, headers } = await apiGet<T>(path, apiKey, wanted, signal);
+        if (signal.aborted) return;
         loaded.current = true;
         setAnswer({ data, headers, error: undefined, loading: false });
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
+      } catch (error: unknown) {
+        if (signal.aborted) return;
         if (error instanceof ApiError && error.status === 401) {
           signOut(REJECTED_KEY);
           return;
@@ -48,11 +53,13 @@ export function useApi<T>(path: string | null, params: QueryParams = {}, refresh
           toast.error(`Could not refresh: ${failure.message}`, { id: `refresh:${path}` });
         }
         setAnswer((previous) => ({ ...previous, error: failure, loading: false }));
-      },
-    );
-    return () => controller.abort();
-  }, [path, apiKey, paramsKey, reloads, refresh, signOut]);
+      }
+    });
+    flight.current = requests;
+    void requests.request();
+    return () => requests.abort();
+  }, [path, apiKey, paramsKey, refresh, signOut]);
 
-  const reload = useCallback(() => setReloads((n) => n + 1), []);
+  const reload = useCallback(() => flight.current?.request() ?? Promise.resolve(), []);
   return { ...answer, reload };
 }

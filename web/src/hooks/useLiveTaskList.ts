@@ -4,19 +4,39 @@ import type { Task } from "@/api/types";
 import { useApiKey } from "@/auth/KeyContext";
 import { useLive, useLiveMessages } from "@/live/LiveContext";
 import type { TaskMessage } from "@/live/messages";
-import { applyAll, applyToList, type TaskFilter, type TaskListState } from "@/live/taskList";
+import type { TaskFilter } from "@/live/taskList";
+import {
+  appendPage,
+  applyBatch,
+  canGrow,
+  showHeld,
+  windowOf,
+  type TaskWindow,
+} from "@/live/taskWindow";
 
-export interface LiveTaskList extends TaskListState {
+export interface LiveTaskList {
+  tasks: Task[];
+  /** All matching tasks, over every page; null when unknown. */
+  total: number | null;
   loading: boolean;
   error: ApiError | undefined;
   hasMore: boolean;
   loadingMore: boolean;
   loadMore: () => void;
-  /** How often each task changed live, so its row can flash on every change. */
+  /** How often each shown task changed live, so its row can flash on every change. */
   touches: ReadonlyMap<string, number>;
+  /** New tasks waiting behind "N new tasks" (see `taskWindow.ts`). */
+  newTasks: number;
+  showNewTasks: () => void;
+  /** The list keeps no more tasks (`MAX_TASKS_IN_VIEW`) though more match. */
+  full: boolean;
 }
 
 const REJECTED_KEY = "The API key was not accepted. Enter a valid key.";
+/** Scrolled further than this, the reader is reading the list: new tasks wait above it. */
+const READER_AWAY_PX = 80;
+/** Messages held while a page loads; past it the page loads again once it arrived. */
+const MAX_HELD_MESSAGES = 5000;
 
 function listPath(project: string): string {
   return `/api/projects/${encodeURIComponent(project)}/tasks`;
@@ -34,20 +54,34 @@ function listParams(filter: TaskFilter, limit: number, cursor: string | null) {
   };
 }
 
-/** A project's tasks as REST lists them, kept current by the live feed. Messages that arrive
- * while a page loads are held and applied on top of it, so none is lost in between. */
+/** A project's tasks as REST lists them, kept current by the live feed, within the bounds of
+ * `taskWindow.ts`. Messages that arrive while a page loads are held and applied on top of it,
+ * so none is lost in between; a batch that lost messages loads the list again. */
 export function useLiveTaskList(filter: TaskFilter, pageSize = 50): LiveTaskList {
   const { apiKey, signOut } = useApiKey();
   const { resyncs } = useLive();
-  const [list, setList] = useState<TaskListState>({ tasks: [], total: null });
+  const [view, setView] = useState<TaskWindow>(() => windowOf([], null));
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ApiError>();
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
-  const [touches, setTouches] = useState<ReadonlyMap<string, number>>(new Map());
-  const held = useRef<TaskMessage[] | null>([]);
+  const [reloads, setReloads] = useState(0);
+  /** Messages that arrived while the first page loads; `overflow` when some were dropped. */
+  const held = useRef<{ messages: TaskMessage[]; overflow: boolean } | null>(null);
   const currentFilter = useRef(filter);
+  const complete = useRef(true);
+  const shownKey = useRef<string | null>(null);
   const filterKey = JSON.stringify(filter);
+  // Followed on scroll: reading the position per batch would force a layout each frame.
+  const readerAway = useRef(false);
+  useEffect(() => {
+    const follow = () => {
+      readerAway.current = globalThis.scrollY > READER_AWAY_PX;
+    };
+    follow();
+    globalThis.addEventListener("scroll", follow, { passive: true });
+    return () => globalThis.removeEventListener("scroll", follow);
+  }, []);
 
   const fail = useCallback(
     (failure: unknown) => {
@@ -56,13 +90,15 @@ export function useLiveTaskList(filter: TaskFilter, pageSize = 50): LiveTaskList
     },
     [signOut],
   );
+  const reload = useCallback(() => setReloads((n) => n + 1), []);
 
   useEffect(() => {
     if (!apiKey) return;
     const wanted = JSON.parse(filterKey) as TaskFilter;
     currentFilter.current = wanted;
-    held.current = [];
-    setLoading(true);
+    held.current = { messages: [], overflow: false };
+    // Another filter starts afresh; a reload of the same list keeps showing it meanwhile.
+    if (shownKey.current !== filterKey) setLoading(true);
     const controller = new AbortController();
     apiGet<Task[]>(
       listPath(wanted.project),
@@ -71,14 +107,29 @@ export function useLiveTaskList(filter: TaskFilter, pageSize = 50): LiveTaskList
       controller.signal,
     ).then(
       ({ data, headers }) => {
+        if (controller.signal.aborted) return;
         const total = headers.get("X-Total-Count");
-        const loaded = { tasks: data, total: total == null ? null : Number(total) };
-        setList(applyAll(loaded, held.current ?? [], wanted));
+        const cursor = headers.get("X-Next-Cursor");
+        const waiting = held.current ?? { messages: [], overflow: false };
         held.current = null;
-        setNextCursor(headers.get("X-Next-Cursor"));
+        complete.current = cursor === null;
+        shownKey.current = filterKey;
+        setView(
+          applyBatch(
+            windowOf(data, total == null ? null : Number(total)),
+            waiting.messages,
+            wanted,
+            {
+              readerAway: false,
+              complete: complete.current,
+              now: Date.now(),
+            },
+          ),
+        );
+        setNextCursor(cursor);
         setError(undefined);
-        setTouches(new Map());
         setLoading(false);
+        if (waiting.overflow) reload();
       },
       (failure: unknown) => {
         if (controller.signal.aborted) return;
@@ -88,48 +139,66 @@ export function useLiveTaskList(filter: TaskFilter, pageSize = 50): LiveTaskList
       },
     );
     return () => controller.abort();
-  }, [apiKey, filterKey, pageSize, resyncs, fail]);
+  }, [apiKey, filterKey, pageSize, resyncs, reloads, fail, reload]);
 
-  useLiveMessages((message) => {
-    if (held.current) {
-      held.current.push(message);
+  useLiveMessages((batch) => {
+    const wanted = currentFilter.current;
+    if (!batch.projects.has(wanted.project)) return;
+    const waiting = held.current;
+    if (waiting) {
+      waiting.overflow ||= batch.overflowed;
+      if (waiting.messages.length + batch.messages.length > MAX_HELD_MESSAGES) {
+        waiting.overflow = true;
+      } else {
+        waiting.messages.push(...batch.messages);
+      }
       return;
     }
-    const wanted = currentFilter.current;
-    if (message.data.project !== wanted.project) return;
-    setList((current) => applyToList(current, message, wanted));
-    setTouches((current) => {
-      const next = new Map(current);
-      next.set(message.data.task_id, (current.get(message.data.task_id) ?? 0) + 1);
-      return next;
-    });
+    if (batch.overflowed) {
+      reload();
+      return;
+    }
+    const placement = {
+      readerAway: readerAway.current,
+      complete: complete.current,
+      now: Date.now(),
+    };
+    setView((current) => applyBatch(current, batch.messages, wanted, placement));
   });
 
   const loadMore = useCallback(() => {
-    if (!apiKey || !nextCursor || loadingMore) return;
+    if (!apiKey || !nextCursor || loadingMore || !canGrow(view)) return;
     const wanted = currentFilter.current;
     setLoadingMore(true);
     apiGet<Task[]>(listPath(wanted.project), apiKey, listParams(wanted, pageSize, nextCursor))
       .then(({ data, headers }) => {
-        setList((current) => {
-          const shown = new Set(current.tasks.map((task) => task.task_id));
-          return {
-            ...current,
-            tasks: [...current.tasks, ...data.filter((t) => !shown.has(t.task_id))],
-          };
-        });
-        setNextCursor(headers.get("X-Next-Cursor"));
+        if (currentFilter.current !== wanted) return;
+        const cursor = headers.get("X-Next-Cursor");
+        complete.current = cursor === null;
+        setView((current) => appendPage(current, data));
+        setNextCursor(cursor);
       }, fail)
       .finally(() => setLoadingMore(false));
-  }, [apiKey, nextCursor, loadingMore, pageSize, fail]);
+  }, [apiKey, nextCursor, loadingMore, view, pageSize, fail]);
 
+  const showNewTasks = useCallback(() => {
+    const next = showHeld(view);
+    if (next) setView(next);
+    else reload();
+  }, [view, reload]);
+
+  const more = nextCursor !== null || view.trimmed;
   return {
-    ...list,
+    tasks: view.tasks,
+    total: view.total,
     loading,
     error,
-    hasMore: nextCursor !== null,
+    hasMore: nextCursor !== null && canGrow(view),
     loadingMore,
     loadMore,
-    touches,
+    touches: view.touches,
+    newTasks: view.heldCount,
+    showNewTasks,
+    full: more && !canGrow(view),
   };
 }

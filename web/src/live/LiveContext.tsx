@@ -12,16 +12,15 @@ import { toast } from "sonner";
 import { apiGet } from "@/api/client";
 import type { Project } from "@/api/types";
 import { LiveConnection, type ConnectionStatus } from "./connection";
+import { LiveDispatcher, type BatchListener } from "./dispatcher";
+import { FeedProjects } from "./feedProjects";
 import { feedUrl } from "./feedUrl";
-import type { TaskMessage } from "./messages";
-
-type Listener = (message: TaskMessage) => void;
 
 interface LiveState {
   status: ConnectionStatus;
   /** Grows each time the feed could not replay what was missed: views reload on change. */
   resyncs: number;
-  subscribe: (listener: Listener) => () => void;
+  subscribe: (listener: BatchListener) => () => void;
 }
 
 const LiveContext = createContext<LiveState | null>(null);
@@ -29,37 +28,21 @@ const LiveContext = createContext<LiveState | null>(null);
 export function LiveProvider({ apiKey, children }: { apiKey: string; children: ReactNode }) {
   const [status, setStatus] = useState<ConnectionStatus>("connecting");
   const [resyncs, setResyncs] = useState(0);
-  const listeners = useRef(new Set<Listener>());
-  const visibleProjects = useRef<string[]>([]);
+  const [dispatcher] = useState(() => new LiveDispatcher());
 
   useEffect(() => {
     const controller = new AbortController();
-    apiGet<Project[]>("/api/projects", apiKey, {}, controller.signal).then(
-      ({ data }) => {
-        visibleProjects.current = data.map((project) => project.name);
-      },
-      () => undefined,
+    const projects = new FeedProjects(() =>
+      apiGet<Project[]>("/api/projects", apiKey, {}, controller.signal).then(({ data }) =>
+        data.map((project) => project.name),
+      ),
     );
-    const attempt = { named: false };
-    const working: { named: boolean | null } = { named: null };
     const connection = new LiveConnection({
-      url: (since, failedAttempts) => {
-        // A key limited to projects must name them: tried after two refusals, and kept once
-        // a connection opened that way.
-        attempt.named =
-          working.named ?? (failedAttempts >= 2 && visibleProjects.current.length > 0);
-        return feedUrl(
-          window.location,
-          apiKey,
-          since,
-          attempt.named ? visibleProjects.current : [],
-        );
-      },
-      onTask: (message) => {
-        for (const listener of listeners.current) listener(message);
-      },
+      url: (since, failedAttempts) =>
+        feedUrl(window.location, apiKey, since, projects.forAttempt(failedAttempts)),
+      onTask: (message) => dispatcher.publish(message),
       onStatus: (next) => {
-        if (next === "live") working.named = attempt.named;
+        if (next === "live") projects.opened();
         setStatus(next);
       },
       onResync: () => {
@@ -70,16 +53,16 @@ export function LiveProvider({ apiKey, children }: { apiKey: string; children: R
     connection.start();
     return () => {
       controller.abort();
+      projects.stop();
       connection.stop();
+      dispatcher.stop();
     };
-  }, [apiKey]);
+  }, [apiKey, dispatcher]);
 
-  const subscribe = useCallback((listener: Listener) => {
-    listeners.current.add(listener);
-    return () => {
-      listeners.current.delete(listener);
-    };
-  }, []);
+  const subscribe = useCallback(
+    (listener: BatchListener) => dispatcher.subscribe(listener),
+    [dispatcher],
+  );
   const value = useMemo<LiveState>(
     () => ({ status, resyncs, subscribe }),
     [status, resyncs, subscribe],
@@ -93,12 +76,13 @@ export function useLive(): LiveState {
   return state;
 }
 
-/** Calls `listener` with every live task message while the component is mounted. */
-export function useLiveMessages(listener: Listener): void {
+/** Calls `listener` with each batch of live task messages (at most one per animation frame,
+ * see `LiveDispatcher`) while the component is mounted. */
+export function useLiveMessages(listener: BatchListener): void {
   const { subscribe } = useLive();
   const latest = useRef(listener);
   useEffect(() => {
     latest.current = listener;
   });
-  useEffect(() => subscribe((message) => latest.current(message)), [subscribe]);
+  useEffect(() => subscribe((batch) => latest.current(batch)), [subscribe]);
 }

@@ -35,6 +35,7 @@ export interface LiveConnectionOptions {
   timers?: {
     setTimeout: (callback: () => void, ms: number) => unknown;
     clearTimeout: (handle: unknown) => void;
+    now: () => number;
   };
 }
 
@@ -53,6 +54,7 @@ export class LiveConnection {
   private failedAttempts = 0;
   private retryTimer: unknown = null;
   private silenceTimer: unknown = null;
+  private lastNews = 0;
   private readonly options: Required<Omit<LiveConnectionOptions, "onStatus" | "onResync">> &
     Pick<LiveConnectionOptions, "onStatus" | "onResync">;
 
@@ -64,6 +66,7 @@ export class LiveConnection {
       timers: {
         setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
         clearTimeout: (handle) => globalThis.clearTimeout(handle as number),
+        now: () => Date.now(),
       },
       ...options,
     };
@@ -155,17 +158,28 @@ export class LiveConnection {
     }, this.options.retryDelayMs(attempt));
   }
 
+  /** News arrived: the connection is alive for another `silenceLimitMs`. One timer per
+   * silence period, not one per message. */
   private expectNewsWithin(): void {
-    this.clearTimer("silenceTimer");
+    this.lastNews = this.options.timers.now();
+    if (this.silenceTimer === null) this.watchSilence(this.options.silenceLimitMs);
+  }
+
+  private watchSilence(ms: number): void {
     this.silenceTimer = this.options.timers.setTimeout(() => {
       this.silenceTimer = null;
       const socket = this.socket;
       if (!socket) return;
+      const quiet = this.options.timers.now() - this.lastNews;
+      if (quiet < this.options.silenceLimitMs) {
+        this.watchSilence(this.options.silenceLimitMs - quiet);
+        return;
+      }
       // Heartbeats stopped: the connection is dead even if the browser has not noticed.
       this.socket = null;
       socket.close(4000, "no heartbeat");
       this.reconnectLater();
-    }, this.options.silenceLimitMs);
+    }, ms);
   }
 
   private clearTimer(name: "retryTimer" | "silenceTimer"): void {

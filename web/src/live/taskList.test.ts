@@ -2,65 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Task } from "@/api/types";
 import lifecycle from "../../../libs/contracts/vectors/lifecycle.json";
 import type { TaskMessage } from "./messages";
-import {
-  applyAll,
-  applyToList,
-  applyToTask,
-  type TaskFilter,
-  type TaskListState,
-} from "./taskList";
-
-const filter: TaskFilter = { project: "my-app", statuses: [], agent: "", q: "", sort: "started" };
-
-function task(overrides: Partial<Task> = {}): Task {
-  return {
-    id: 7,
-    task_id: "t-1",
-    title: "Process data",
-    status: "running",
-    progress: 10,
-    started_at: "2026-01-01T10:00:00Z",
-    project: "my-app",
-    agent: "bot",
-    message: null,
-    result: null,
-    error_type: null,
-    error_message: null,
-    metadata: null,
-    metadata_truncated: false,
-    finished_at: null,
-    duration_seconds: null,
-    updated_at: "2026-01-01T10:00:00Z",
-    last_event_at: null,
-    ...overrides,
-  };
-}
-
-function message(
-  type: TaskMessage["type"],
-  data: Partial<TaskMessage["data"]> = {},
-  timestamp = "2026-01-01T10:05:00Z",
-): TaskMessage {
-  const status = {
-    task_started: "running",
-    task_status: "running",
-    task_finished: "completed",
-    task_error: "failed",
-    task_stale: "stale",
-  } as const;
-  return {
-    type,
-    timestamp,
-    data: {
-      task_id: "t-1",
-      title: "Process data",
-      project: "my-app",
-      agent: "bot",
-      status: status[type],
-      ...data,
-    },
-  };
-}
+import { message, task } from "@/testing/tasks";
+import { applyToTask } from "./taskList";
 
 describe("applyToTask", () => {
   it("moves progress and message with a status update", () => {
@@ -151,72 +94,6 @@ describe("applyToTask", () => {
       progress: 0,
       started_at: "2026-01-01T10:04:00Z",
     });
-  });
-});
-
-describe("applyToList", () => {
-  const loaded: TaskListState = { tasks: [task({ task_id: "old" })], total: 1 };
-
-  it("puts a new task first and counts it", () => {
-    const next = applyToList(loaded, message("task_started", { task_id: "new" }), filter);
-    expect(next.tasks.map((t) => t.task_id)).toEqual(["new", "old"]);
-    expect(next.total).toBe(2);
-  });
-
-  it("updates a known task in place", () => {
-    const next = applyToList(
-      loaded,
-      message("task_status", { task_id: "old", progress: 80 }),
-      filter,
-    );
-    expect(next.tasks).toHaveLength(1);
-    expect(next.tasks[0].progress).toBe(80);
-    expect(next.total).toBe(1);
-  });
-
-  it("ignores other projects", () => {
-    expect(applyToList(loaded, message("task_started", { project: "other" }), filter)).toBe(loaded);
-  });
-
-  it("drops a task that leaves the status filter and skips ones that do not match", () => {
-    const running: TaskFilter = { ...filter, statuses: ["running"] };
-    const finished = applyToList(loaded, message("task_finished", { task_id: "old" }), running);
-    expect(finished).toEqual({ tasks: [], total: 0 });
-    const elsewhere = applyToList(
-      loaded,
-      message("task_error", { task_id: "x", error_type: "E", error_message: "m" }),
-      running,
-    );
-    expect(elsewhere).toBe(loaded);
-  });
-
-  it("honours the agent and title filters", () => {
-    const byAgent = { ...filter, agent: "someone-else" };
-    expect(applyToList(loaded, message("task_started", { task_id: "n" }), byAgent)).toBe(loaded);
-    const byTitle = { ...filter, q: "DATA" };
-    expect(
-      applyToList(loaded, message("task_started", { task_id: "n" }), byTitle).tasks,
-    ).toHaveLength(2);
-  });
-
-  it("does not guess where a running task goes in a longest-first list", () => {
-    const longest = { ...filter, sort: "duration" as const };
-    expect(applyToList(loaded, message("task_started", { task_id: "n" }), longest)).toBe(loaded);
-  });
-
-  it("replays buffered messages over freshly loaded tasks without duplicates", () => {
-    const buffered = [
-      message("task_started", { task_id: "new" }),
-      message("task_status", { task_id: "new", progress: 50 }),
-    ];
-    const afterLoad = applyAll(
-      { tasks: [task({ task_id: "new", progress: 20 })], total: 1 },
-      buffered,
-      filter,
-    );
-    expect(afterLoad.tasks).toHaveLength(1);
-    expect(afterLoad.tasks[0].progress).toBe(50);
-    expect(afterLoad.total).toBe(1);
   });
 });
 

@@ -1,4 +1,5 @@
-/** Applying live messages to tasks already loaded over REST. Pure functions. */
+/** Applying live messages to tasks already loaded over REST. Pure functions; where a task goes
+ * in a list, and how many are kept, is `taskWindow.ts`. */
 
 import type { Task, TaskStatus } from "@/api/types";
 import type { TaskMessage } from "./messages";
@@ -11,12 +12,6 @@ export interface TaskFilter {
   agent: string;
   q: string;
   sort: TaskSort;
-}
-
-export interface TaskListState {
-  tasks: Task[];
-  /** All matching tasks, over every page; null when unknown. */
-  total: number | null;
 }
 
 const TERMINAL: readonly TaskStatus[] = ["completed", "failed"];
@@ -117,43 +112,4 @@ export function matchesFilter(task: Task, filter: TaskFilter): boolean {
   if (filter.agent && task.agent !== filter.agent) return false;
   if (filter.q && !task.title.toLowerCase().includes(filter.q.toLowerCase())) return false;
   return true;
-}
-
-/** The list after `message`: known tasks change in place, new ones appear first (the list is
- * newest first), and tasks that no longer match the filter leave it. */
-export function applyToList(
-  state: TaskListState,
-  message: TaskMessage,
-  filter: TaskFilter,
-): TaskListState {
-  if (message.data.project !== filter.project) return state;
-  const index = state.tasks.findIndex((task) => task.task_id === message.data.task_id);
-  const known = index >= 0 ? state.tasks[index] : undefined;
-  const updated = applyToTask(known, message);
-  if (updated === known) return state;
-  const total = state.total;
-  if (!matchesFilter(updated, filter)) {
-    if (!known) return state;
-    return {
-      tasks: state.tasks.filter((_, i) => i !== index),
-      total: total == null ? null : Math.max(0, total - 1),
-    };
-  }
-  if (known) {
-    const tasks = [...state.tasks];
-    tasks[index] = updated;
-    return { tasks, total };
-  }
-  // Longest-first lists cannot place a task that is still running.
-  if (filter.sort === "duration") return state;
-  return { tasks: [updated, ...state.tasks], total: total == null ? null : total + 1 };
-}
-
-/** Messages that arrived while the list was loading, applied to what it loaded. */
-export function applyAll(
-  state: TaskListState,
-  messages: readonly TaskMessage[],
-  filter: TaskFilter,
-): TaskListState {
-  return messages.reduce((current, message) => applyToList(current, message, filter), state);
 }

@@ -1,5 +1,5 @@
-import { Inbox, Loader2, SearchX } from "lucide-react";
-import { useMemo, useState } from "react";
+import { ArrowUp, Inbox, Loader2, SearchX } from "lucide-react";
+import { useCallback, useMemo, useState } from "react";
 import { useLocation } from "wouter";
 import type { Agent, ProjectStats, Task } from "@/api/types";
 import { EmptyState } from "@/components/EmptyState";
@@ -13,6 +13,8 @@ import { useDocumentTitle } from "@/hooks/useDocumentTitle";
 import { useDebounced } from "@/hooks/useDebounced";
 import { useLiveRefresh } from "@/hooks/useLiveRefresh";
 import { useLiveTaskList } from "@/hooks/useLiveTaskList";
+import { useMediaQuery } from "@/hooks/useMediaQuery";
+import { MAX_TASKS_IN_VIEW } from "@/live/taskWindow";
 import { formatCount, formatPercent } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { TaskBoard } from "./TaskBoard";
@@ -39,6 +41,24 @@ function ProjectSummary({ project }: { project: string }) {
         success
       </span>
     </span>
+  );
+}
+
+/** New tasks of a busy project wait here instead of pushing the list down under the reader. */
+function NewTasks({ count, onShow }: { count: number; onShow: () => void }) {
+  return (
+    <div className="sticky top-16 z-20 flex justify-center">
+      <Button
+        size="sm"
+        className="rounded-full shadow-md"
+        data-testid="new-tasks"
+        data-count={count}
+        onClick={onShow}
+      >
+        <ArrowUp />
+        {formatCount(count)} new {count === 1 ? "task" : "tasks"}
+      </Button>
+    </div>
   );
 }
 
@@ -74,11 +94,12 @@ export function ProjectTasks({ project }: { project: string }) {
     [project, values.statuses, values.agent, search, values.sort],
   );
   const list = useLiveTaskList(filter);
+  const wide = useMediaQuery("(min-width: 640px)");
   const agents = useApi<Agent[]>("/api/agents");
   const agentNames = (agents.data ?? [])
     .filter((agent) => agent.projects.includes(project))
     .map((agent) => agent.name);
-  const open = (task: Task) => navigate(taskPath(task));
+  const open = useCallback((task: Task) => navigate(taskPath(task)), [navigate]);
   const filtered = filter.q || filter.statuses.length > 0 || filter.agent;
 
   return (
@@ -92,7 +113,7 @@ export function ProjectTasks({ project }: { project: string }) {
       {list.error && <ErrorBanner error={list.error} />}
       {list.loading ? (
         <ListSkeleton />
-      ) : list.tasks.length === 0 ? (
+      ) : list.tasks.length === 0 && list.newTasks === 0 ? (
         filtered ? (
           <EmptyState icon={SearchX} title="No task matches these filters">
             Clear a filter or search for another title.
@@ -102,12 +123,24 @@ export function ProjectTasks({ project }: { project: string }) {
             Tasks show up here the moment an agent reports them.
           </EmptyState>
         )
-      ) : values.layout === "board" ? (
-        <TaskBoard tasks={list.tasks} touches={list.touches} onOpen={open} />
       ) : (
         <>
-          <TaskTable tasks={list.tasks} touches={list.touches} onOpen={open} />
-          <TaskCards tasks={list.tasks} touches={list.touches} onOpen={open} />
+          {list.newTasks > 0 && (
+            <NewTasks
+              count={list.newTasks}
+              onShow={() => {
+                list.showNewTasks();
+                window.scrollTo({ top: 0 });
+              }}
+            />
+          )}
+          {values.layout === "board" ? (
+            <TaskBoard tasks={list.tasks} touches={list.touches} onOpen={open} />
+          ) : wide ? (
+            <TaskTable tasks={list.tasks} touches={list.touches} onOpen={open} />
+          ) : (
+            <TaskCards tasks={list.tasks} touches={list.touches} onOpen={open} />
+          )}
         </>
       )}
       {!list.loading && list.tasks.length > 0 && (
@@ -116,6 +149,11 @@ export function ProjectTasks({ project }: { project: string }) {
             {formatCount(list.tasks.length)}
             {list.total != null && ` of ${formatCount(list.total)}`} tasks
           </span>
+          {list.full && (
+            <span data-testid="list-full">
+              The newest {formatCount(MAX_TASKS_IN_VIEW)} are kept here; filter to see others.
+            </span>
+          )}
           {list.hasMore && (
             <Button variant="outline" size="sm" onClick={list.loadMore} disabled={list.loadingMore}>
               {list.loadingMore && <Loader2 className="animate-spin" />}

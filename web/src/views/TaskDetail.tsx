@@ -30,6 +30,9 @@ const EVENT_KINDS: Record<TaskMessage["type"], EventKind | null> = {
   task_stale: null,
 };
 
+/** Live events shown on top of the loaded detail until a reload brings them. */
+const MAX_LIVE_EVENTS = 200;
+
 /** A live message as a timeline entry, until the reloaded timeline has it. */
 function asEvent(message: TaskMessage): TaskEvent | null {
   const kind = EVENT_KINDS[message.type];
@@ -119,8 +122,16 @@ export function TaskDetail({ project, taskId }: { project: string; taskId: strin
   const now = useNow();
   const concerns = (message: TaskMessage) =>
     message.data.project === project && message.data.task_id === taskId;
-  useLiveMessages((message) => {
-    if (concerns(message)) setLive((messages) => [...messages, message]);
+  useLiveMessages((batch) => {
+    const mine = batch.messages.filter(concerns);
+    if (mine.length === 0) return;
+    // Only what the loaded detail lacks is kept; the reload that follows brings the rest.
+    const known = new Set(detail.data?.events.map((event) => event.event_id));
+    setLive((messages) =>
+      [...messages, ...mine]
+        .filter((message) => !message.event_id || !known.has(message.event_id))
+        .slice(-MAX_LIVE_EVENTS),
+    );
   });
   useLiveRefresh(detail.reload, concerns);
 

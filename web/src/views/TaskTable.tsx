@@ -1,3 +1,4 @@
+import { memo } from "react";
 import type { Task } from "@/api/types";
 import { RelativeTime } from "@/components/RelativeTime";
 import { StatusBadge } from "@/components/StatusBadge";
@@ -11,6 +12,7 @@ import {
   TableRow,
 } from "@/components/ui/table";
 import { useNow } from "@/hooks/useNow";
+import { useWindowList } from "@/hooks/useWindowList";
 import { formatDuration, taskElapsedSeconds } from "@/lib/format";
 import { cn } from "@/lib/utils";
 
@@ -26,10 +28,80 @@ export interface TaskViewProps {
   onOpen: (task: Task) => void;
 }
 
+/** Spacer rows keep the table as tall as all its rows while only those in view render. */
+function Spacer({ height }: { height: number }) {
+  if (height <= 0) return null;
+  return (
+    <tr aria-hidden="true">
+      <td colSpan={6} style={{ height, padding: 0 }} />
+    </tr>
+  );
+}
+
+/** One row; it renders again only when its task, its flash or the clock changes. */
+const TaskRow = memo(function TaskRow({
+  task,
+  touched,
+  index,
+  measure,
+  now,
+  onOpen,
+}: {
+  task: Task;
+  touched: number;
+  index: number;
+  measure: (element: Element | null) => void;
+  now: number;
+  onOpen: (task: Task) => void;
+}) {
+  return (
+    <TableRow
+      ref={measure}
+      data-index={index}
+      data-testid="task-row"
+      data-task-id={task.task_id}
+      data-status={task.status}
+      className={cn("cursor-pointer", touched > 0 && "animate-flash")}
+      onClick={() => onOpen(task)}
+    >
+      <TableCell className="max-w-[16rem] pl-4 sm:max-w-sm">
+        <a
+          href={taskPath(task)}
+          onClick={(event) => event.preventDefault()}
+          className="block truncate font-medium"
+        >
+          {task.title}
+        </a>
+        <div className="text-muted-foreground truncate font-mono text-xs">
+          {task.error_message ?? task.message ?? task.task_id}
+        </div>
+      </TableCell>
+      <TableCell>
+        <StatusBadge status={task.status} />
+      </TableCell>
+      <TableCell>
+        <TaskProgress task={task} />
+      </TableCell>
+      <TableCell className="text-muted-foreground hidden md:table-cell">{task.agent}</TableCell>
+      <TableCell className="text-muted-foreground hidden sm:table-cell">
+        <RelativeTime iso={task.started_at} />
+      </TableCell>
+      <TableCell className="pr-4 text-right tabular-nums">
+        {formatDuration(taskElapsedSeconds(task, now))}
+      </TableCell>
+    </TableRow>
+  );
+});
+
 export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
   const now = useNow();
+  const list = useWindowList<HTMLTableSectionElement>(
+    tasks.length,
+    (index) => tasks[index].task_id,
+    61,
+  );
   return (
-    <div className="bg-card hidden overflow-hidden rounded-xl border sm:block">
+    <div className="bg-card overflow-hidden rounded-xl border">
       <Table>
         <TableHeader>
           <TableRow className="hover:bg-transparent">
@@ -41,48 +113,24 @@ export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
             <TableHead className="pr-4 text-right">Duration</TableHead>
           </TableRow>
         </TableHeader>
-        <TableBody>
-          {tasks.map((task) => {
+        <TableBody ref={list.listRef}>
+          <Spacer height={list.before} />
+          {list.items.map((item) => {
+            const task = tasks[item.index];
             const touched = touches.get(task.task_id) ?? 0;
             return (
-              <TableRow
+              <TaskRow
                 key={`${task.task_id}:${touched}`}
-                data-testid="task-row"
-                data-task-id={task.task_id}
-                data-status={task.status}
-                className={cn("cursor-pointer", touched > 0 && "animate-flash")}
-                onClick={() => onOpen(task)}
-              >
-                <TableCell className="max-w-[16rem] pl-4 sm:max-w-sm">
-                  <a
-                    href={taskPath(task)}
-                    onClick={(event) => event.preventDefault()}
-                    className="block truncate font-medium"
-                  >
-                    {task.title}
-                  </a>
-                  <div className="text-muted-foreground truncate font-mono text-xs">
-                    {task.error_message ?? task.message ?? task.task_id}
-                  </div>
-                </TableCell>
-                <TableCell>
-                  <StatusBadge status={task.status} />
-                </TableCell>
-                <TableCell>
-                  <TaskProgress task={task} />
-                </TableCell>
-                <TableCell className="text-muted-foreground hidden md:table-cell">
-                  {task.agent}
-                </TableCell>
-                <TableCell className="text-muted-foreground hidden sm:table-cell">
-                  <RelativeTime iso={task.started_at} />
-                </TableCell>
-                <TableCell className="pr-4 text-right tabular-nums">
-                  {formatDuration(taskElapsedSeconds(task, now))}
-                </TableCell>
-              </TableRow>
+                task={task}
+                touched={touched}
+                index={item.index}
+                measure={list.measure}
+                now={now}
+                onOpen={onOpen}
+              />
             );
           })}
+          <Spacer height={list.after} />
         </TableBody>
       </Table>
     </div>
@@ -92,12 +140,23 @@ export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
 /** The list on a phone: one compact card per task instead of table columns. */
 export function TaskCards({ tasks, touches, onOpen }: TaskViewProps) {
   const now = useNow();
+  const list = useWindowList<HTMLUListElement>(tasks.length, (index) => tasks[index].task_id, 97);
   return (
-    <ul className="bg-card divide-y overflow-hidden rounded-xl border sm:hidden">
-      {tasks.map((task) => {
+    <ul
+      ref={list.listRef}
+      className="bg-card divide-y overflow-hidden rounded-xl border"
+      style={{ paddingTop: list.before, paddingBottom: list.after }}
+    >
+      {list.items.map((item) => {
+        const task = tasks[item.index];
         const touched = touches.get(task.task_id) ?? 0;
         return (
-          <li key={`${task.task_id}:${touched}`} className={cn(touched > 0 && "animate-flash")}>
+          <li
+            key={`${task.task_id}:${touched}`}
+            ref={list.measure}
+            data-index={item.index}
+            className={cn(touched > 0 && "animate-flash")}
+          >
             <button
               type="button"
               data-testid="task-item"
