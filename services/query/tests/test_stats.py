@@ -188,12 +188,12 @@ async def test_kept_totals_equal_a_recount_of_the_tasks(api, apply) -> None:
         event(EventKind.STATUS, 904, project="beta", task_id="t9", agent="coder", progress=5),
     )
     everything = "since=2000-01-01T00:00:00Z"
-    for scope in ("", "project=alpha", "agent=tester", "agent=coder&project=beta"):
-        kept = (await api.get(f"/api/stats?{scope}")).json()
-        recounted = (await api.get(f"/api/stats?{scope}&{everything}")).json()
-        assert kept == recounted, scope
-        by_project = (await api.get(f"/api/stats/projects?{scope}")).json()
-        assert by_project == (await api.get(f"/api/stats/projects?{scope}&{everything}")).json()
+    for query in ("", "project=alpha", "agent=tester", "agent=coder&project=beta"):
+        kept = (await api.get(f"/api/stats?{query}")).json()
+        recounted = (await api.get(f"/api/stats?{query}&{everything}")).json()
+        assert kept == recounted, query
+        by_project = (await api.get(f"/api/stats/projects?{query}")).json()
+        assert by_project == (await api.get(f"/api/stats/projects?{query}&{everything}")).json()
     late = (await api.get("/api/projects/alpha/tasks/late")).json()
     assert late["duration_seconds"] == 25 * 60  # from the late start (09:50) to the end (10:15)
 
@@ -206,7 +206,9 @@ async def test_totals_of_a_time_window_read_the_start_time_index_alone(sessions,
         connection = await session.connection()
         statements = await sent_statements(
             connection,
-            lambda: stats.totals(session, stats.Scope(since=datetime(2026, 1, 1, tzinfo=UTC))),
+            lambda: stats.totals(
+                session, stats.StatsFilter(since=datetime(2026, 1, 1, tzinfo=UTC))
+            ),
         )
         for setting in ("enable_seqscan", "enable_bitmapscan"):
             await connection.exec_driver_sql(f"SET LOCAL {setting} = off")

@@ -6,8 +6,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ProjectNotFound
+from ..repositories.project_settings import (
+    ProjectSettingsValues,
+    read_project_settings,
+    write_project_settings,
+)
 from ..repositories.projects import delete_project, find_project_id, set_archived
-from ..repositories.settings import SettingsValues, read_settings, write_settings
 from ..settings import QuerySettings
 from .access import Admin
 from .deps import Session
@@ -61,7 +65,7 @@ async def _project_id(session: Session, project_name: str) -> int:
     return project_id
 
 
-def _settings_out(values: SettingsValues, defaults: QuerySettings) -> ProjectSettingsOut:
+def _settings_out(values: ProjectSettingsValues, defaults: QuerySettings) -> ProjectSettingsOut:
     return ProjectSettingsOut(
         stale_after_seconds=values.stale_after_seconds,
         event_retention_days=values.event_retention_days,
@@ -72,7 +76,7 @@ def _settings_out(values: SettingsValues, defaults: QuerySettings) -> ProjectSet
 
 @router.get("/{project_name}/settings", summary="A project's settings", responses=_NOT_FOUND)
 async def get_settings(project_name: str, session: Session, request: Request) -> ProjectSettingsOut:
-    values = await read_settings(session, await _project_id(session, project_name))
+    values = await read_project_settings(session, await _project_id(session, project_name))
     return _settings_out(values, request.app.state.settings)
 
 
@@ -82,9 +86,9 @@ async def get_settings(project_name: str, session: Session, request: Request) ->
 async def put_settings(
     project_name: str, changes: ProjectSettingsIn, session: Session, request: Request, _: Admin
 ) -> ProjectSettingsOut:
-    values = SettingsValues(changes.stale_after_seconds, changes.event_retention_days)
+    values = ProjectSettingsValues(changes.stale_after_seconds, changes.event_retention_days)
     async with session.begin():
-        await write_settings(session, await _project_id(session, project_name), values)
+        await write_project_settings(session, await _project_id(session, project_name), values)
     return _settings_out(values, request.app.state.settings)
 
 

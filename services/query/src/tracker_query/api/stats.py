@@ -18,13 +18,13 @@ router = APIRouter(prefix="/api/stats", tags=["statistics"])
 MAX_BUCKETS = 1000
 
 
-async def _scope(
+async def _filters(
     allowed: AllowedProjects,
     project: Annotated[list[Name], Query(description="Only these projects; repeatable.")] = [],  # noqa: B006
     agent: Annotated[Name | None, Query(description="Only this agent's tasks.")] = None,
     since: Annotated[Timestamp | None, Query(description="Tasks started at or after.")] = None,
     until: Annotated[Timestamp | None, Query(description="Tasks started before.")] = None,
-) -> stats.Scope:
+) -> stats.StatsFilter:
     if since is not None and until is not None and since >= until:
         raise HTTPException(
             422, [{"type": "value_error", "loc": ["query", "until"], "msg": "must be after since"}]
@@ -34,15 +34,15 @@ async def _scope(
         if projects is not None and not projects <= allowed:
             raise HTTPException(403, "This API key may not read some of these projects.")
         projects = projects or allowed
-    return stats.Scope(projects, agent, since, until)
+    return stats.StatsFilter(projects, agent, since, until)
 
 
-Scope = Annotated[stats.Scope, Depends(_scope)]
+StatsFilterParams = Annotated[stats.StatsFilter, Depends(_filters)]
 
 
 @router.get("", summary="Totals, optionally for some projects, an agent or a time window")
-async def get_stats(session: ReadingSession, scope: Scope) -> StatsOut:
-    totals = await stats.totals(session, scope)
+async def get_stats(session: ReadingSession, filters: StatsFilterParams) -> StatsOut:
+    totals = await stats.totals(session, filters)
     return StatsOut(
         total_projects=totals.projects,
         total_tasks=totals.tasks,
@@ -91,10 +91,12 @@ class ProjectStatsOut(StatsOut):
 
 
 @router.get("/projects", summary="Totals per project")
-async def get_project_stats(session: ReadingSession, scope: Scope) -> list[ProjectStatsOut]:
+async def get_project_stats(
+    session: ReadingSession, filters: StatsFilterParams
+) -> list[ProjectStatsOut]:
     return [
         ProjectStatsOut.of(name, t)
-        for name, t in (await stats.totals_by_project(session, scope)).items()
+        for name, t in (await stats.totals_by_project(session, filters)).items()
     ]
 
 
@@ -135,9 +137,9 @@ class OutcomesOut(BaseModel):
 
 
 @router.get("/outcomes", summary="Success rate and duration percentiles")
-async def get_outcomes(session: ReadingSession, scope: Scope) -> OutcomesOut:
-    totals = await stats.totals(session, scope)
-    durations = await stats.completed_durations(session, scope)
+async def get_outcomes(session: ReadingSession, filters: StatsFilterParams) -> OutcomesOut:
+    totals = await stats.totals(session, filters)
+    durations = await stats.completed_durations(session, filters)
     return OutcomesOut(
         completed_tasks=totals.completed,
         failed_tasks=totals.failed,
@@ -168,9 +170,13 @@ class ErrorTypeOut(BaseModel):
 
 @router.get("/errors", summary="Error types of failed tasks, most frequent first")
 async def get_error_types(
-    session: ReadingSession, scope: Scope, limit: Annotated[int, Query(ge=1, le=100)] = 10
+    session: ReadingSession,
+    filters: StatsFilterParams,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[ErrorTypeOut]:
-    return [ErrorTypeOut(**vars(e)) for e in await stats.ranked_error_types(session, scope, limit)]
+    return [
+        ErrorTypeOut(**vars(e)) for e in await stats.ranked_error_types(session, filters, limit)
+    ]
 
 
 class BucketUnit(StrEnum):
@@ -232,11 +238,11 @@ class TimeSeriesOut(BaseModel):
     "in. Without `since`, the window is the last 60 buckets.",
 )
 async def get_time_series(
-    session: ReadingSession, scope: Scope, bucket: BucketUnit = BucketUnit.HOUR
+    session: ReadingSession, filters: StatsFilterParams, bucket: BucketUnit = BucketUnit.HOUR
 ) -> TimeSeriesOut:
-    until = scope.until or datetime.now(UTC)
+    until = filters.until or datetime.now(UTC)
     try:
-        since = _floor(scope.since or until - 60 * bucket.length, bucket)
+        since = _floor(filters.since or until - 60 * bucket.length, bucket)
     except OverflowError:
         since = datetime.min.replace(tzinfo=UTC)
     if (until - since) / bucket.length > MAX_BUCKETS or since >= until:
@@ -250,7 +256,7 @@ async def get_time_series(
                 }
             ],
         )
-    window = stats.Scope(scope.projects, scope.agent, since, until)
+    window = stats.StatsFilter(filters.projects, filters.agent, since, until)
     found = {b.start: b for b in await stats.time_series(session, window, bucket)}
     points = []
     start = since

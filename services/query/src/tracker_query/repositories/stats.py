@@ -1,4 +1,4 @@
-"""Statistics over tasks, within a scope of projects, an agent and a time window.
+"""Statistics over tasks, within a filter of projects, an agent and a time window.
 
 A task is in the window when it started in [since, until). Totals without a time window come
 from `task_totals`, kept by a database trigger as tasks change (a few rows per project, agent and
@@ -26,25 +26,25 @@ _FAILED = Task.status == TaskStatus.FAILED
 
 
 @dataclass(frozen=True)
-class Scope:
+class StatsFilter:
     projects: Collection[str] | None = None
     agent: str | None = None
     since: datetime | None = None
     until: datetime | None = None
 
 
-def _within(query: SelectT, scope: Scope) -> SelectT:
-    """Keep only the tasks in `scope`."""
-    if scope.projects is not None:
+def _within(query: SelectT, filters: StatsFilter) -> SelectT:
+    """Keep only the tasks `filters` admit."""
+    if filters.projects is not None:
         query = query.where(
-            Task.project_id.in_(select(Project.id).where(Project.name.in_(list(scope.projects))))
+            Task.project_id.in_(select(Project.id).where(Project.name.in_(list(filters.projects))))
         )
-    if scope.agent is not None:
-        query = query.where(Task.agent_id.in_(select(Agent.id).where(Agent.name == scope.agent)))
-    if scope.since is not None:
-        query = query.where(Task.started_at >= scope.since)
-    if scope.until is not None:
-        query = query.where(Task.started_at < scope.until)
+    if filters.agent is not None:
+        query = query.where(Task.agent_id.in_(select(Agent.id).where(Agent.name == filters.agent)))
+    if filters.since is not None:
+        query = query.where(Task.started_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(Task.started_at < filters.until)
     return query
 
 
@@ -111,52 +111,52 @@ def _kept_totals_columns() -> tuple[Any, ...]:
 KEPT_TOTALS_COLUMNS = _kept_totals_columns()  # built once, as _TOTALS_COLUMNS
 
 
-def _within_kept(query: SelectT, scope: Scope) -> SelectT:
-    """Keep only the totals in `scope`, which has no time window."""
+def _within_kept(query: SelectT, filters: StatsFilter) -> SelectT:
+    """Keep only the totals `filters` admit (kept totals have no time window)."""
     query = query.where(TaskTotals.tasks > 0)
-    if scope.projects is not None:
+    if filters.projects is not None:
         query = query.where(
             TaskTotals.project_id.in_(
-                select(Project.id).where(Project.name.in_(list(scope.projects)))
+                select(Project.id).where(Project.name.in_(list(filters.projects)))
             )
         )
-    if scope.agent is not None:
+    if filters.agent is not None:
         query = query.where(
-            TaskTotals.agent_id.in_(select(Agent.id).where(Agent.name == scope.agent))
+            TaskTotals.agent_id.in_(select(Agent.id).where(Agent.name == filters.agent))
         )
     return query
 
 
-def _timeless(scope: Scope) -> bool:
-    return scope.since is None and scope.until is None
+def _timeless(filters: StatsFilter) -> bool:
+    return filters.since is None and filters.until is None
 
 
-async def totals(session: AsyncSession, scope: Scope) -> Totals:
-    """Totals in scope: from the kept totals, or from the tasks of a time window."""
-    if _timeless(scope):
+async def totals(session: AsyncSession, filters: StatsFilter) -> Totals:
+    """Totals in the filter: from the kept totals, or from the tasks of a time window."""
+    if _timeless(filters):
         query = select(func.count(func.distinct(TaskTotals.project_id)), *KEPT_TOTALS_COLUMNS)
-        projects, *kept = (await session.execute(_within_kept(query, scope))).one()
+        projects, *kept = (await session.execute(_within_kept(query, filters))).one()
         return totals_of(projects, kept)
-    query = _within(select(_projects_with_tasks(scope), *_TOTALS_COLUMNS), scope)
+    query = _within(select(_projects_with_tasks(filters), *_TOTALS_COLUMNS), filters)
     projects, *counted = (await session.execute(query)).one()
     return totals_of(projects, counted)
 
 
-def _projects_with_tasks(scope: Scope) -> ScalarSelect[int]:
-    """Projects having a task in scope: one index probe per project, not a pass over tasks."""
-    has_task = _within(select(Task.id).where(Task.project_id == Project.id), scope).exists()
+def _projects_with_tasks(filters: StatsFilter) -> ScalarSelect[int]:
+    """Projects having a task in the filter: one index probe per project, not a pass over tasks."""
+    has_task = _within(select(Task.id).where(Task.project_id == Project.id), filters).exists()
     return select(func.count()).select_from(Project).where(has_task).scalar_subquery()
 
 
-async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, Totals]:
-    if _timeless(scope):
+async def totals_by_project(session: AsyncSession, filters: StatsFilter) -> dict[str, Totals]:
+    if _timeless(filters):
         kept = (
             select(Project.name, *KEPT_TOTALS_COLUMNS)
             .join(Project, Project.id == TaskTotals.project_id)
             .group_by(Project.name)
             .order_by(Project.name)
         )
-        rows = await session.execute(_within_kept(kept, scope))
+        rows = await session.execute(_within_kept(kept, filters))
     else:
         counted = (
             select(Project.name, *_TOTALS_COLUMNS)
@@ -164,7 +164,7 @@ async def totals_by_project(session: AsyncSession, scope: Scope) -> dict[str, To
             .group_by(Project.name)
             .order_by(Project.name)
         )
-        rows = await session.execute(_within(counted, scope))
+        rows = await session.execute(_within(counted, filters))
     return {name: totals_of(1, rest) for name, *rest in rows}
 
 
@@ -178,14 +178,14 @@ class Durations:
     longest: float | None
 
 
-async def completed_durations(session: AsyncSession, scope: Scope) -> Durations:
+async def completed_durations(session: AsyncSession, filters: StatsFilter) -> Durations:
     """Percentiles of how long completed tasks took."""
     percentiles = (
         func.percentile_cont(0.5).within_group(Task.duration),
         *(func.percentile_cont(p).within_group(Task.duration) for p in (0.9, 0.99)),
     )
     query = select(func.count(), func.avg(Task.duration), *percentiles, func.max(Task.duration))
-    row = (await session.execute(_within(query.where(_COMPLETED), scope))).one()
+    row = (await session.execute(_within(query.where(_COMPLETED), filters))).one()
     count, *values = row
     return Durations(count, *(None if v is None else float(v) for v in values))
 
@@ -198,7 +198,9 @@ class ErrorType:
     latest_message: str | None
 
 
-async def ranked_error_types(session: AsyncSession, scope: Scope, limit: int) -> list[ErrorType]:
+async def ranked_error_types(
+    session: AsyncSession, filters: StatsFilter, limit: int
+) -> list[ErrorType]:
     """Error types of failed tasks, most frequent first."""
     newest_first = aggregate_order_by(Task.error_message, Task.finished_at.desc())
     latest = cast(
@@ -213,7 +215,7 @@ async def ranked_error_types(session: AsyncSession, scope: Scope, limit: int) ->
     )
     return [
         ErrorType(error_type or "", count, last_seen, message)
-        for error_type, count, last_seen, message in await session.execute(_within(query, scope))
+        for error_type, count, last_seen, message in await session.execute(_within(query, filters))
     ]
 
 
@@ -225,24 +227,24 @@ class Bucket:
     failed: int
 
 
-async def time_series(session: AsyncSession, scope: Scope, unit: str) -> list[Bucket]:
+async def time_series(session: AsyncSession, filters: StatsFilter, unit: str) -> list[Bucket]:
     """Tasks started, and tasks that completed or failed, per `unit` (minute, hour or day).
 
     Starts count by their start time, outcomes by their end time, both within the window."""
     started_in = func.date_trunc(unit, Task.started_at, "UTC")
     ended_in = func.date_trunc(unit, Task.finished_at, "UTC")
-    starts = _within(select(started_in, func.count()).group_by(started_in), scope)
-    outcome_scope = Scope(scope.projects, scope.agent)
+    starts = _within(select(started_in, func.count()).group_by(started_in), filters)
+    outcome_filter = StatsFilter(filters.projects, filters.agent)
     ends = _within(
         select(ended_in, func.count().filter(_COMPLETED), func.count().filter(_FAILED))
         .where(Task.finished_at.is_not(None))
         .group_by(ended_in),
-        outcome_scope,
+        outcome_filter,
     )
-    if scope.since is not None:
-        ends = ends.where(Task.finished_at >= scope.since)
-    if scope.until is not None:
-        ends = ends.where(Task.finished_at < scope.until)
+    if filters.since is not None:
+        ends = ends.where(Task.finished_at >= filters.since)
+    if filters.until is not None:
+        ends = ends.where(Task.finished_at < filters.until)
     counts: dict[datetime, list[int]] = {}
     for start, count in await session.execute(starts):
         counts.setdefault(start, [0, 0, 0])[0] = count

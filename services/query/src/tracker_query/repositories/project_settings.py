@@ -1,3 +1,6 @@
+"""A project's own settings (stale time, event retention), as opposed to the service's configuration
+(`settings.py`), which applies to every project."""
+
 from dataclasses import dataclass
 
 from sqlalchemy.dialects.postgresql import insert
@@ -7,19 +10,21 @@ from ..models import ProjectSettings
 
 
 @dataclass(frozen=True)
-class SettingsValues:
+class ProjectSettingsValues:
     stale_after_seconds: int | None
     event_retention_days: int | None
 
 
-async def read_settings(session: AsyncSession, project_id: int) -> SettingsValues:
+async def read_project_settings(session: AsyncSession, project_id: int) -> ProjectSettingsValues:
     row = await session.get(ProjectSettings, project_id)
     if row is None:
-        return SettingsValues(None, None)
-    return SettingsValues(row.stale_after_seconds, row.event_retention_days)
+        return ProjectSettingsValues(None, None)
+    return ProjectSettingsValues(row.stale_after_seconds, row.event_retention_days)
 
 
-async def write_settings(session: AsyncSession, project_id: int, values: SettingsValues) -> None:
+async def write_project_settings(
+    session: AsyncSession, project_id: int, values: ProjectSettingsValues
+) -> None:
     fields = {
         "stale_after_seconds": values.stale_after_seconds,
         "event_retention_days": values.event_retention_days,
