@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from faststream.redis import RedisBroker
+from redis.asyncio import Redis
 
 from tracker_contracts import GatewayIdentityGuard
 
@@ -34,12 +34,11 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        broker = RedisBroker(
+        redis = Redis.from_url(
             str(settings.redis_url),
             socket_timeout=settings.redis_timeout_seconds,
             socket_connect_timeout=settings.redis_timeout_seconds,
         )
-        redis = await broker.connect()
         writer = GroupCommit(
             redis,
             settings.events_stream,
@@ -48,14 +47,14 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             queue_limit=settings.write_queue_limit,
             timeout_seconds=settings.redis_timeout_seconds,
         )
-        app.state.broker = broker
+        app.state.redis = redis
         app.state.settings = settings
         app.state.publisher = EventPublisher(writer, settings)
         try:
             yield
         finally:
             await writer.close()
-            await broker.stop()
+            await redis.aclose()
 
     app = FastAPI(
         title="Agent Task Tracker — ingest",

@@ -1,10 +1,12 @@
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from faststream.redis import RedisBroker
 from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from tracker_contracts import (
     KEY_NAME_HEADER,
@@ -132,7 +134,10 @@ async def alive() -> dict[str, str]:
     responses={503: {"description": "Redis does not answer."}},
 )
 async def redis_check(request: Request) -> JSONResponse:
-    broker: RedisBroker = request.app.state.broker
-    if await broker.ping(timeout=1.0):
-        return JSONResponse({"status": "ok", "redis": "connected"})
-    return JSONResponse({"status": "error", "redis": "unreachable"}, status_code=503)
+    redis: Redis = request.app.state.redis
+    try:
+        async with asyncio.timeout(1.0):
+            await redis.ping()
+    except (RedisError, OSError, TimeoutError):
+        return JSONResponse({"status": "error", "redis": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "redis": "connected"})

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tracker_contracts import KEY_NAME_HEADER, projects_of
+from tracker_contracts import KEY_NAME_HEADER, EntryId, projects_of
 
 from .connections import ConnectionRegistry
 from .feed import LiveFeed
@@ -19,7 +19,6 @@ from .hub import Hub, Subscriber
 from .index import ReplayIndex
 from .replay import ReplayLimits, catch_up
 from .settings import RealtimeSettings
-from .stream import EntryId
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
