@@ -25,9 +25,10 @@ from ._identity import (
     KEY_SCOPE_HEADER,
     PROJECTS_HEADER,
     GatewayIdentityGuard,
+    Identity,
     decode_projects,
     encode_projects,
-    projects_of,
+    identity_of,
 )
 from ._live import (
     HeartbeatData,
@@ -106,6 +107,7 @@ __all__ = [
     "GatewayIdentityGuard",
     "HeartbeatData",
     "HeartbeatMessage",
+    "Identity",
     "LiveMessage",
     "LiveMessageType",
     "Name",
@@ -142,8 +144,8 @@ __all__ = [
     "envelop",
     "event_json",
     "frame",
+    "identity_of",
     "live_message",
     "notices_channel",
-    "projects_of",
     "reply_text",
 ]

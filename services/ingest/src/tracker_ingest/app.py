@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from tracker_contracts import GatewayIdentityGuard
 
+from .accepting import ProjectNotAllowed
 from .batch import batch
-from .fast_path import WebhookFastPath
 from .group_commit import (
     EventStreamFull,
     EventStreamUnavailable,
@@ -65,7 +65,6 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     app.include_router(webhooks)
     app.include_router(batch)
     app.include_router(health)
-    app.add_middleware(WebhookFastPath)
     app.add_middleware(
         GatewayIdentityGuard, protected=("/webhook/",), required=settings.require_gateway_identity
     )
@@ -100,6 +99,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         )
 
     app.exception_handler(RequestValidationError)(invalid_request)
+
+    @app.exception_handler(ProjectNotAllowed)
+    async def project_not_allowed(request: Request, error: ProjectNotAllowed) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": str(error)})
 
     @app.exception_handler(IdempotencyMismatch)
     async def reused_key(request: Request, error: IdempotencyMismatch) -> JSONResponse:

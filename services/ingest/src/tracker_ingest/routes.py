@@ -2,24 +2,16 @@ import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tracker_contracts import (
-    KEY_NAME_HEADER,
-    ErrorWebhook,
-    FinishWebhook,
-    StartWebhook,
-    StatusWebhook,
-    Webhook,
-    projects_of,
-)
+from tracker_contracts import ErrorWebhook, FinishWebhook, StartWebhook, StatusWebhook, Webhook
 
-from .publisher import EventPublisher
-from .settings import IngestSettings
+from .accepting import accept
+from .fast_path import WebhookRoute
 
 
 class Problem(BaseModel):
@@ -35,7 +27,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     },
 }
 
-webhooks = APIRouter(prefix="/webhook", tags=["webhooks"], responses=_ERRORS)
+webhooks = APIRouter(
+    prefix="/webhook", tags=["webhooks"], responses=_ERRORS, route_class=WebhookRoute
+)
 health = APIRouter(tags=["health"])
 
 
@@ -57,35 +51,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-# Plain functions rather than dependencies: each dependency costs FastAPI a resolution step on
-# every request, which shows on this hot path.
-def publisher_of(request: Request) -> EventPublisher:
-    publisher: EventPublisher = request.app.state.publisher
-    return publisher
-
-
-def settings_of(request: Request) -> IngestSettings:
-    settings: IngestSettings = request.app.state.settings
-    return settings
-
-
-def allowed_projects(request: Request) -> frozenset[str] | None:
-    """Projects the API key is limited to, as the gateway's key check forwarded them."""
-    return projects_of(request.scope["headers"])
-
-
-def project_refusal(project: str) -> str:
-    return f"This API key may not post events for project '{project}'."
-
-
 async def _accept(
     webhook: Webhook, request: Request, key: str | None, response: Response
 ) -> Accepted:
-    allowed = allowed_projects(request)
-    if allowed is not None and webhook.project not in allowed:
-        raise HTTPException(403, project_refusal(webhook.project))
-    key_name = request.headers.get(KEY_NAME_HEADER)
-    acceptance = await publisher_of(request).publish(webhook, key, key_name)
+    acceptance = await accept(request, type(webhook), webhook, key)
     if acceptance.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return Accepted(event_id=acceptance.event_id)
