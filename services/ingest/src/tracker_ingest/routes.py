@@ -11,7 +11,6 @@ from redis.exceptions import RedisError
 from tracker_contracts import ErrorWebhook, FinishWebhook, StartWebhook, StatusWebhook, Webhook
 
 from .accepting import accept
-from .fast_path import WebhookRoute
 
 
 class Problem(BaseModel):
@@ -27,9 +26,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     },
 }
 
-webhooks = APIRouter(
-    prefix="/webhook", tags=["webhooks"], responses=_ERRORS, route_class=WebhookRoute
-)
+webhooks = APIRouter(prefix="/webhook", tags=["webhooks"], responses=_ERRORS)
 health = APIRouter(tags=["health"])
 
 
