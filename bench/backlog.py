@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from redis.asyncio import Redis
 
 from tracker_contracts import (
+    DATA_FIELD,
+    QUERY_GROUP,
     SEQUENCE_FIELD,
     ErrorWebhook,
     FinishWebhook,
@@ -14,13 +16,13 @@ from tracker_contracts import (
     StatusWebhook,
     Webhook,
     appended_count_key,
+    encode_event,
     envelop,
 )
-from tracker_ingest import stream_entry
 
 from .system import STREAM
 
-GROUP = "query"
+GROUP = QUERY_GROUP
 PIPELINE = 1_000
 
 
@@ -52,8 +54,8 @@ async def fill_stream(redis_url: str, count: int) -> None:
             last = await redis.incrby(appended_count_key(STREAM), len(batch))
             async with redis.pipeline(transaction=False) as pipe:
                 for sequence, webhook in enumerate(batch, start=last - len(batch) + 1):
-                    entry = await stream_entry.encode(envelop(webhook))
-                    pipe.xadd(STREAM, {stream_entry.FIELD: entry, SEQUENCE_FIELD: sequence})
+                    entry = encode_event(envelop(webhook))
+                    pipe.xadd(STREAM, {DATA_FIELD: entry, SEQUENCE_FIELD: sequence})
                 await pipe.execute()
     finally:
         await redis.aclose()

@@ -4,9 +4,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
-
-from tracker_contracts import KEY_NAME_HEADER, KEY_SCOPE_HEADER, AnyTaskEvent, EventKind, TaskEvent
+from tracker_contracts import (
+    EVENT_ADAPTER,
+    KEY_NAME_HEADER,
+    KEY_SCOPE_HEADER,
+    AnyTaskEvent,
+    EventKind,
+)
 
 SEED_BODIES: dict[EventKind, dict[str, Any]] = {
     EventKind.START: {
@@ -47,7 +51,6 @@ SEED_BODIES: dict[EventKind, dict[str, Any]] = {
 }
 """The example bodies of the original product README, one per webhook."""
 
-_EVENTS = TypeAdapter(TaskEvent)
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
 
 
@@ -58,7 +61,7 @@ def body(kind: EventKind, **fields: Any) -> dict[str, Any]:
 
 def event(kind: EventKind, seconds: float = 0, **fields: Any) -> AnyTaskEvent:
     """A stream event as ingest would produce it, received `seconds` after T0."""
-    return _EVENTS.validate_python(
+    return EVENT_ADAPTER.validate_python(
         {
             "kind": kind,
             "event_id": fields.pop("event_id", None) or uuid.uuid4(),

@@ -1,11 +1,8 @@
 """Reading the event stream back the way the services' FastStream consumers do."""
 
 from faststream.redis import RedisBroker, StreamSub
-from pydantic import TypeAdapter
 
-from tracker_contracts import AnyTaskEvent, TaskEvent
-
-_EVENTS: TypeAdapter[AnyTaskEvent] = TypeAdapter(TaskEvent)
+from tracker_contracts import EVENT_ADAPTER, AnyTaskEvent
 
 
 async def stream_events(redis_url: str, stream: str) -> list[AnyTaskEvent]:
@@ -15,5 +12,5 @@ async def stream_events(redis_url: str, stream: str) -> list[AnyTaskEvent]:
         await subscriber.start()
         decoded = []
         while message := await subscriber.get_one(timeout=0.2):
-            decoded.append(_EVENTS.validate_python(await message.decode()))
+            decoded.append(EVENT_ADAPTER.validate_python(await message.decode()))
         return decoded

@@ -17,8 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.factories import event
 from tests.waiting import eventually
-from tracker_contracts import KEY_NAME_HEADER, EventKind
-from tracker_ingest import stream_entry
+from tracker_contracts import DATA_FIELD, KEY_NAME_HEADER, EventKind, encode_event
 from tracker_localstack.processes import Service
 
 from .conftest import Stack
@@ -44,17 +43,14 @@ def impatient_realtime(redis_url: str, events_stream: str) -> Iterator[Service]:
 
 
 def fill_stream(redis_url: str, stream: str, project: str) -> list[str]:
-    async def encoded() -> list[bytes]:
-        events = [
-            event(EventKind.STATUS, i, project=project, task_id=f"t{i}", message=MESSAGE)
-            for i in range(REPLAYED + 1)
-        ]
-        return [await stream_entry.encode(e) for e in events]
-
+    events = [
+        event(EventKind.STATUS, i, project=project, task_id=f"t{i}", message=MESSAGE)
+        for i in range(REPLAYED + 1)
+    ]
     with Redis.from_url(redis_url) as redis:
         pipe = redis.pipeline(transaction=False)
-        for entry in asyncio.run(encoded()):
-            pipe.xadd(stream, {stream_entry.FIELD: entry})
+        for entry in events:
+            pipe.xadd(stream, {DATA_FIELD: encode_event(entry)})
         return [entry_id.decode() for entry_id in pipe.execute()]
 
 

@@ -10,9 +10,10 @@ from tracker_contracts import (
     KEY_SCOPE_HEADER,
     PROJECTS_HEADER,
     GatewayIdentityGuard,
+    Identity,
     decode_projects,
     encode_projects,
-    projects_of,
+    identity_of,
 )
 
 IDENTITY = {KEY_NAME_HEADER: "agent", KEY_SCOPE_HEADER: "ingest"}
@@ -24,8 +25,22 @@ def test_projects_round_trip_through_the_header() -> None:
     assert value.count("|") == len(projects) - 1
     assert decode_projects(value) == projects
     assert decode_projects(None) is None
-    assert projects_of([(PROJECTS_HEADER.lower().encode(), value.encode())]) == projects
-    assert projects_of([]) is None
+    assert decode_projects("a||b|") == {"a", "b"}  # empty names name no project
+
+
+def test_the_identity_is_read_from_raw_headers() -> None:
+    raw = [
+        (b"x-auth-key-name", b"agent"),
+        (b"x-auth-key-scope", b"ingest"),
+        (PROJECTS_HEADER.lower().encode(), encode_projects({"a", "b c"}).encode()),
+        (b"x-other", b"ignored"),
+    ]
+    identity = identity_of(raw)
+    assert identity == Identity("agent", "ingest", frozenset({"a", "b c"}))
+    assert identity.allows("b c")
+    assert not identity.allows("d")
+    assert identity_of([]) == Identity()
+    assert Identity().allows("anything")
 
 
 async def _reached(scope: dict[str, Any], receive: Any, send: Any) -> None:

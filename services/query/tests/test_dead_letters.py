@@ -14,7 +14,13 @@ from redis.asyncio import Redis
 
 from tests.factories import event
 from tests.waiting import eventually_async
-from tracker_contracts import SEQUENCE_FIELD, AnyTaskEvent, EventKind, appended_count_key
+from tracker_contracts import (
+    SEQUENCE_FIELD,
+    AnyTaskEvent,
+    EventKind,
+    appended_count_key,
+    event_json,
+)
 from tracker_localstack.databases import plain_dsn
 from tracker_query.consumer import ensure_consumer_group
 from tracker_query.dead_letters import DeadLetters
@@ -188,7 +194,7 @@ async def test_redrive_and_discard_by_filter_or_all(api, redis, letters, setting
     back = await redis.xrange(settings.events_stream, count=before + 10)
     assert len(back) == before + 2
     # Oldest first, so that a task's events go back in their order.
-    assert [json.loads(_data(f))["payload"]["task_id"] for _, f in back[-2:]] == ["a", "b"]
+    assert [json.loads(event_json(f))["payload"]["task_id"] for _, f in back[-2:]] == ["a", "b"]
 
     limited = await api.post("/api/dead-letters/discard", json={"reason": "other", "limit": 1})
     assert limited.json() == {"discarded": 1}
@@ -275,12 +281,6 @@ async def test_an_event_already_applied_changes_nothing_when_redriven(
         await eventually_async(lambda: applied(settings, redis))
         assert len(await history(client, project, "t")) == 1
         assert (await client.get("/api/dead-letters")).json()["total"] == 0
-
-
-def _data(fields: dict[bytes, bytes]) -> bytes:
-    from faststream.redis import BinaryMessageFormatV1
-
-    return BinaryMessageFormatV1.parse(fields[b"__data__"])[0]
 
 
 async def _letters(client: httpx.AsyncClient, count: int) -> list[dict] | None:

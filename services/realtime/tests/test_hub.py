@@ -2,10 +2,9 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
-
+from tracker_contracts import EntryId
 from tracker_realtime.hub import Heartbeat, Hub, Subscriber
-from tracker_realtime.stream import EntryId, Relayed
+from tracker_realtime.stream import Relayed
 
 
 def subscriber(*projects: str, queue_size: int = 10) -> Subscriber:
@@ -128,33 +127,6 @@ def test_the_hub_knows_the_newest_entry_published() -> None:
     hub.publish(message("m1", "a", milliseconds=4))
     hub.publish(message("m2", "nobody-follows", milliseconds=5))
     assert hub.newest == EntryId(5, 0)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("1732530000000-7", EntryId(1732530000000, 7)),
-        ("12", EntryId(12, 0)),
-        ("0-0", EntryId(0, 0)),
-    ],
-)
-def test_entry_ids_are_read_as_redis_writes_them(text: str, expected: EntryId) -> None:
-    assert EntryId.parse(text) == expected
-    assert EntryId.parse(text.encode()) == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["", "abc", "1-", "-1", "1-2-3", "1.5", " 1", "١٢", "$", "18446744073709551616"]
-)
-def test_anything_else_is_not_an_entry_id(text: str) -> None:
-    with pytest.raises(ValueError, match="not a stream entry id"):
-        EntryId.parse(text)
-
-
-def test_entry_ids_order_as_in_the_stream() -> None:
-    assert EntryId(1, 10) > EntryId(1, 9)
-    assert EntryId(2, 0) > EntryId(1, 99)
-    assert str(EntryId(1732530000000, 1)) == "1732530000000-1"
 
 
 class StuckWebSocket:

@@ -1,7 +1,7 @@
 import pytest
 
+from tracker_contracts import EntryId
 from tracker_realtime.index import ReplayIndex, pack, unpack
-from tracker_realtime.stream import EntryId
 
 
 def ids(*milliseconds: int) -> list[EntryId]:

@@ -11,9 +11,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from tests.factories import GATEWAY_IDENTITY, event
 from tests.waiting import eventually
-from tracker_contracts import KEY_NAME_HEADER, EventKind
+from tracker_contracts import KEY_NAME_HEADER, EntryId, EventKind
 from tracker_realtime.settings import RealtimeSettings
-from tracker_realtime.stream import EntryId
 
 pytestmark = pytest.mark.timeout(60)
 

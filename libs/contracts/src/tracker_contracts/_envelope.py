@@ -10,20 +10,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ._webhooks import ErrorWebhook, FinishWebhook, StartWebhook, StatusWebhook, Webhook
 
-EVENTS_STREAM = "agent-tracker:events"
-"""Default name of the Redis stream that carries every accepted event."""
-
-SEQUENCE_FIELD = "seq"
-"""The entry field with the entry's sequence number: how many entries had been appended to the
-stream up to and including it, counted in `appended_count_key`. Ingest bounds the backlog with
-it; readers of events ignore it. Whatever appends events besides ingest numbers them the same
-way."""
-
-
-def appended_count_key(stream: str) -> str:
-    """How many entries were ever appended to `stream`: the newest entry's sequence number."""
-    return f"{stream}:appended"
-
 
 class EventKind(StrEnum):
     START = "start"

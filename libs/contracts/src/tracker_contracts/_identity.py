@@ -9,6 +9,7 @@ them, so a request that bypassed the gateway is never served as if it had been c
 
 import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -18,6 +19,7 @@ PROJECTS_HEADER = "X-Auth-Projects"
 IDENTITY_HEADERS = (KEY_NAME_HEADER, KEY_SCOPE_HEADER, PROJECTS_HEADER)
 
 _KEY_NAME = KEY_NAME_HEADER.lower().encode()
+_KEY_SCOPE = KEY_SCOPE_HEADER.lower().encode()
 _PROJECTS = PROJECTS_HEADER.lower().encode()
 
 _Scope = MutableMapping[str, Any]
@@ -38,12 +40,31 @@ def decode_projects(value: str | None) -> frozenset[str] | None:
     return frozenset(unquote(name) for name in value.split("|") if name)
 
 
-def projects_of(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[str] | None:
-    """`decode_projects` of the header in raw ASGI headers."""
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling, as the gateway's identity headers say; None where a header is absent."""
+
+    key_name: str | None = None
+    scope: str | None = None
+    projects: frozenset[str] | None = None
+    """The projects the key is limited to; None for a key that sees every project."""
+
+    def allows(self, project: str) -> bool:
+        """Whether the key may post to or read `project`."""
+        return self.projects is None or project in self.projects
+
+
+def identity_of(headers: Iterable[tuple[bytes, bytes]]) -> Identity:
+    """The identity in raw ASGI headers (lower-case names, as servers give them)."""
+    key_name = scope = projects = None
     for name, value in headers:
-        if name == _PROJECTS:
-            return decode_projects(value.decode("latin-1"))
-    return None
+        if name == _KEY_NAME:
+            key_name = value.decode("latin-1")
+        elif name == _KEY_SCOPE:
+            scope = value.decode("latin-1")
+        elif name == _PROJECTS:
+            projects = value.decode("latin-1")
+    return Identity(key_name, scope, decode_projects(projects))
 
 
 GATEWAY_IDENTITY_SWITCH = (

@@ -12,14 +12,18 @@ from tracker_contracts import (
     BatchEventResult,
     BatchResult,
     EventError,
+    Identity,
     Webhook,
     WebhookBatch,
+    identity_of,
 )
 
+from .accepting import ProjectNotAllowed, admit, publisher_of
 from .idempotency import IdempotencyMismatch
 from .invalid import encodable
 from .publisher import Acceptance, Answer
-from .routes import Problem, allowed_projects, project_refusal, publisher_of, settings_of
+from .routes import Problem
+from .settings import IngestSettings
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     207: {
@@ -51,7 +55,8 @@ batch = APIRouter(prefix="/webhook", tags=["webhooks"])
     responses=_RESPONSES,
 )
 async def post_batch(body: WebhookBatch, request: Request) -> Response:
-    settings, allowed = settings_of(request), allowed_projects(request)
+    settings: IngestSettings = request.app.state.settings
+    identity = identity_of(request.scope["headers"])
     if len(body.events) > settings.batch_max_events:
         raise HTTPException(
             413,
@@ -62,16 +67,11 @@ async def post_batch(body: WebhookBatch, request: Request) -> Response:
     webhooks: list[Webhook] = []
     positions: list[int] = []
     for index, event in enumerate(body.events):
-        checked = _validated(event)
-        if isinstance(checked, list):
-            results[index] = _refused(index, 422, checked)
-        elif allowed is not None and checked.project not in allowed:
-            error = EventError(
-                type="project_not_allowed", loc=["project"], msg=project_refusal(checked.project)
-            )
-            results[index] = _refused(index, 403, [error])
+        admitted = _admitted(index, event, identity)
+        if isinstance(admitted, BatchEventResult):
+            results[index] = admitted
         else:
-            webhooks.append(checked)
+            webhooks.append(admitted)
             positions.append(index)
     if webhooks:
         answers = await publisher_of(request).publish_many(webhooks)
@@ -89,11 +89,12 @@ async def post_batch(body: WebhookBatch, request: Request) -> Response:
     )
 
 
-def _validated(event: BatchEvent) -> Webhook | list[EventError]:
+def _admitted(index: int, event: BatchEvent, identity: Identity) -> Webhook | BatchEventResult:
+    """The event's webhook, or the result refusing it."""
     try:
-        return WEBHOOK_FOR_KIND[event.type].model_validate(event.fields)
+        return admit(WEBHOOK_FOR_KIND[event.type], event.fields, identity)
     except ValidationError as invalid:
-        return [
+        errors = [
             EventError(
                 type=error["type"],
                 loc=[encodable(part) for part in error["loc"]],
@@ -101,6 +102,10 @@ def _validated(event: BatchEvent) -> Webhook | list[EventError]:
             )
             for error in invalid.errors(include_url=False, include_input=False)
         ]
+        return _refused(index, 422, errors)
+    except ProjectNotAllowed as refusal:
+        error = EventError(type="project_not_allowed", loc=["project"], msg=str(refusal))
+        return _refused(index, 403, [error])
 
 
 def _result(index: int, answer: Answer) -> BatchEventResult:

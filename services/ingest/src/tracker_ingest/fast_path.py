@@ -1,22 +1,25 @@
 """The common webhook, answered without FastAPI's routing, dependency and response layers.
 
 Those layers cost more CPU than validating and storing the event itself. A `POST` of a JSON
-body to one of the four webhooks, without an `Idempotency-Key` header, that validates and is
-within the key's projects is published and answered `202` here. Everything else — other
-routes, bodies that fail validation, idempotency keys, refused projects — goes on to the
-FastAPI app with its body replayed, so every error is answered by the one documented path.
-Failures of the publish itself are answered by the app's own exception handlers.
+body to one of the four webhooks, without an `Idempotency-Key` header, is parsed here and
+handed to `accepting.accept`, as the route would hand it; this middleware only frames: it
+reads the body, writes the `202`, and answers a refusal with `answers.answer`, as the app's
+exception handlers do. Everything else — other routes, bodies that are not a valid webhook,
+idempotency keys, larger bodies — goes on to the FastAPI app with its body replayed, so FastAPI
+answers those as documented.
 """
 
 import json
 from typing import Any
 
-from starlette.requests import Request
+from pydantic import ValidationError
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracker_contracts import WEBHOOK_FOR_KIND, Webhook
+from tracker_contracts import WEBHOOK_FOR_KIND
 
-from .routes import allowed_projects, publisher_of
+from .accepting import accept
+from .answers import ANSWERED, answer
 
 WEBHOOK_FOR_PATH = {f"/webhook/{kind}": model for kind, model in WEBHOOK_FOR_KIND.items()}
 _LARGEST_FAST_BODY = 64 * 1024  # larger bodies are rare: the app reads them
@@ -34,19 +37,18 @@ class WebhookFastPath:
             await self.app(scope, receive, send)
             return
         body, complete = await _read_body(receive)
-        webhook = _parsed(model, body) if complete else None
-        request = Request(scope, receive)
-        allowed = allowed_projects(request)
-        if webhook is None or (allowed is not None and webhook.project not in allowed):
+        document = _json(body) if complete else None
+        if document is None:
             await self.app(scope, _replaying(body, complete, receive), send)
             return
+        connection = HTTPConnection(scope)
         try:
-            acceptance = await publisher_of(request).publish(webhook, None)
-        except Exception as error:
-            handler = _handler_for(scope["app"], error)
-            if handler is None:
-                raise
-            await (await handler(request, error))(scope, receive, send)
+            acceptance = await accept(connection, model, document, None)
+        except ValidationError:  # not a valid webhook: FastAPI names what is wrong
+            await self.app(scope, _replaying(body, complete, receive), send)
+            return
+        except ANSWERED as refusal:
+            await (await answer(connection, refusal))(scope, receive, send)
             return
         content = b'{"event_id":"%s"}' % str(acceptance.event_id).encode()
         headers = [*_JSON_HEADERS, (b"content-length", b"%d" % len(content))]
@@ -54,14 +56,6 @@ class WebhookFastPath:
             headers.append(_REPLAYED_HEADER)
         await send({"type": "http.response.start", "status": 202, "headers": headers})
         await send({"type": "http.response.body", "body": content})
-
-
-def _handler_for(app: Any, error: Exception) -> Any:
-    """The app's exception handler for `error`, found as Starlette finds it (by class)."""
-    for cls in type(error).__mro__:
-        if cls in app.exception_handlers:
-            return app.exception_handlers[cls]
-    return None
 
 
 def _takes_fast_path(scope: Scope) -> bool:
@@ -97,12 +91,11 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
             return b"".join(chunks), False
 
 
-def _parsed(model: type[Webhook], body: bytes) -> Webhook | None:
-    """The webhook exactly as FastAPI would validate it (JSON parsed, then the model), or None."""
+def _json(body: bytes) -> Any:
+    """The body parsed as FastAPI parses a JSON body, or None when it is not JSON."""
     try:
-        document: Any = json.loads(body)
-        return model.model_validate(document)
-    except ValueError:  # not JSON, or a ValidationError: the app answers with the details
+        return json.loads(body)
+    except ValueError:  # the app answers with the details
         return None
 
 

@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import OutOfMemoryError, RedisError, ResponseError
 
-from tracker_contracts import SEQUENCE_FIELD, appended_count_key
-
-from . import stream_entry
+from tracker_contracts import DATA_FIELD, SEQUENCE_FIELD, appended_count_key, reply_text
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +103,7 @@ for i = 3, #ARGV, 3 do
     -- The first write: when Redis is at maxmemory it is refused, and nothing is written.
     sequence = sequence + 1
     redis.call('XADD', KEYS[1], '*',
-      '{stream_entry.FIELD}', ARGV[i + 2], '{SEQUENCE_FIELD}', sequence)
+      '{DATA_FIELD}', ARGV[i + 2], '{SEQUENCE_FIELD}', sequence)
     if key > 0 then
       redis.call('SET', KEYS[key], ARGV[i + 1], 'EX', ARGV[2])
     end
@@ -257,7 +255,7 @@ class GroupCommit:
             return None
         outcomes: list[Outcome] = [APPENDED] * len(appends)
         for position, record in zip(reply[::2], reply[1::2], strict=True):
-            outcomes[int(position) - 1] = AlreadyRecorded(_text(record))
+            outcomes[int(position) - 1] = AlreadyRecorded(reply_text(record))
         return outcomes
 
 
@@ -272,7 +270,3 @@ def _is_out_of_memory(error: Exception) -> bool:
     return isinstance(error, OutOfMemoryError) or (
         isinstance(error, ResponseError) and "OOM command not allowed" in str(error)
     )
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -4,9 +4,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from tracker_contracts import AnyTaskEvent, Webhook, envelop
+from tracker_contracts import AnyTaskEvent, Webhook, encode_event, envelop
 
-from . import stream_entry
 from .group_commit import Append, Appended, GroupCommit, Outcome
 from .idempotency import Claim, IdempotencyMismatch, answer_to_retry, claim_for
 from .settings import IngestSettings
@@ -51,14 +50,14 @@ class EventPublisher:
         return await self._publish([_prepare(webhook, None, None) for webhook in webhooks])
 
     async def _publish(self, prepared: list[_Prepared]) -> list[Answer]:
-        appends = [await self._append_for(item) for item in prepared]
+        appends = [self._append_for(item) for item in prepared]
         # No deadline of its own: every write the request waits for is bounded by
         # REDIS_TIMEOUT_SECONDS, and the queue ahead of it by WRITE_QUEUE_LIMIT.
         outcomes = await self._writer.append(appends)
         return [_answer(item, outcome) for item, outcome in zip(prepared, outcomes, strict=True)]
 
-    async def _append_for(self, item: _Prepared) -> Append:
-        entry = await stream_entry.encode(item.event)
+    def _append_for(self, item: _Prepared) -> Append:
+        entry = encode_event(item.event)
         if item.claim is None:
             return Append(entry)
         return Append(entry, self._record_key(item.claim), item.claim.fingerprint)

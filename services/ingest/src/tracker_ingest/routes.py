@@ -1,23 +1,16 @@
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
-from faststream.redis import RedisBroker
 from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from tracker_contracts import (
-    KEY_NAME_HEADER,
-    ErrorWebhook,
-    FinishWebhook,
-    StartWebhook,
-    StatusWebhook,
-    Webhook,
-    projects_of,
-)
+from tracker_contracts import ErrorWebhook, FinishWebhook, StartWebhook, StatusWebhook, Webhook
 
-from .publisher import EventPublisher
-from .settings import IngestSettings
+from .accepting import accept
 
 
 class Problem(BaseModel):
@@ -55,35 +48,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-# Plain functions rather than dependencies: each dependency costs FastAPI a resolution step on
-# every request, which shows on this hot path.
-def publisher_of(request: Request) -> EventPublisher:
-    publisher: EventPublisher = request.app.state.publisher
-    return publisher
-
-
-def settings_of(request: Request) -> IngestSettings:
-    settings: IngestSettings = request.app.state.settings
-    return settings
-
-
-def allowed_projects(request: Request) -> frozenset[str] | None:
-    """Projects the API key is limited to, as the gateway's key check forwarded them."""
-    return projects_of(request.scope["headers"])
-
-
-def project_refusal(project: str) -> str:
-    return f"This API key may not post events for project '{project}'."
-
-
 async def _accept(
     webhook: Webhook, request: Request, key: str | None, response: Response
 ) -> Accepted:
-    allowed = allowed_projects(request)
-    if allowed is not None and webhook.project not in allowed:
-        raise HTTPException(403, project_refusal(webhook.project))
-    key_name = request.headers.get(KEY_NAME_HEADER)
-    acceptance = await publisher_of(request).publish(webhook, key, key_name)
+    acceptance = await accept(request, type(webhook), webhook, key)
     if acceptance.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return Accepted(event_id=acceptance.event_id)
@@ -132,7 +100,10 @@ async def alive() -> dict[str, str]:
     responses={503: {"description": "Redis does not answer."}},
 )
 async def redis_check(request: Request) -> JSONResponse:
-    broker: RedisBroker = request.app.state.broker
-    if await broker.ping(timeout=1.0):
-        return JSONResponse({"status": "ok", "redis": "connected"})
-    return JSONResponse({"status": "error", "redis": "unreachable"}, status_code=503)
+    redis: Redis = request.app.state.redis
+    try:
+        async with asyncio.timeout(1.0):
+            await redis.ping()
+    except (RedisError, OSError, TimeoutError):
+        return JSONResponse({"status": "error", "redis": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "redis": "connected"})

@@ -32,24 +32,22 @@ from typing import Any, Literal
 from faststream.middlewares import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
-from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from tracker_contracts import AnyTaskEvent, TaskEvent
+from tracker_contracts import AnyTaskEvent, decode_entries
 
 from .applying import apply_events, probe
 from .db import create_sessionmaker
 from .dead_letters import DeadLetters
 from .settings import QuerySettings
-from .stream_batch import decode_events, keep_entries, parse_entries
+from .stream_batch import keep_entries, parse_entries, parse_entry
 from .stream_trim import trim_applied
 from .transient import describe, is_transient
 
 logger = logging.getLogger(__name__)
 
-_EVENT = TypeAdapter[AnyTaskEvent](TaskEvent)
 _RETRY_CAP_SECONDS = 5.0
 
 ConsumerState = Literal["starting", "running", "waiting", "stopped"]
@@ -182,14 +180,9 @@ class EventConsumer:
             parser=parse_entries,
             decoder=keep_entries,
         )
-        async def read_new(entries: list[bytes], message: RedisBatchStreamMessage) -> None:
-            events, undecodable = decode_events(entries)
-            entry_ids = message.raw_message["message_ids"]
-            for entry in undecodable:
-                await self.dead_letters.bury(entry_ids[entry.index], entry.body, entry.reason)
-            bad = {entry.index for entry in undecodable}
-            good_ids = [entry_id for i, entry_id in enumerate(entry_ids) if i not in bad]
-            batch = [Entry(*pair) for pair in zip(good_ids, events, strict=True)]
+        # `entries: Any`: the entries' fields, decoded by `_decode`, not validated by FastStream.
+        async def read_new(entries: Any, message: RedisBatchStreamMessage) -> None:
+            batch = await self._decode(entries, message.raw_message["message_ids"])
             # Batches are applied in the order read, so at most two are pending here at a time.
             # Shielded: a subscriber stopping while it waits must not cut the last one short.
             if self._applying is not None:
@@ -207,17 +200,24 @@ class EventConsumer:
                 polling_interval=1000,
             ),
             ack_policy=AckPolicy.MANUAL,
+            parser=parse_entry,
+            decoder=keep_entries,
         )
-        async def apply_claimed(body: Any, message: RedisStreamMessage) -> None:
-            entry_id = message.raw_message["message_ids"][0]
-            try:
-                event = _EVENT.validate_python(body)
-            except ValidationError as error:
-                await self.dead_letters.bury(entry_id, body, f"not a valid event: {error}")
-                return
-            await self._settle([Entry(entry_id, event)])
+        async def apply_claimed(entries: Any, message: RedisStreamMessage) -> None:
+            if claimed := await self._decode(entries, message.raw_message["message_ids"]):
+                await self._settle(claimed)
 
         return broker
+
+    async def _decode(self, entries: Any, entry_ids: Sequence[bytes]) -> list[Entry]:
+        """The entries' events (`entries`: their fields as read, one dict each); entries that
+        hold no event go to the dead letters."""
+        events, undecodable = decode_entries(entries)
+        for entry in undecodable:
+            await self.dead_letters.bury(entry_ids[entry.index], entry.body, entry.reason)
+        bad = {entry.index for entry in undecodable}
+        good_ids = [entry_id for i, entry_id in enumerate(entry_ids) if i not in bad]
+        return [Entry(*pair) for pair in zip(good_ids, events, strict=True)]
 
     async def _apply_batch(self, entries: list[Entry]) -> None:
         try:

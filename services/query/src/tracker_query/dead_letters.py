@@ -26,11 +26,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from faststream.redis import BinaryMessageFormatV1
-from faststream.redis.message import bDATA_KEY
 from redis.asyncio import Redis
 
-from tracker_contracts import SEQUENCE_FIELD, appended_count_key
+from tracker_contracts import (
+    DATA_FIELD,
+    SEQUENCE_FIELD,
+    EntryId,
+    appended_count_key,
+    dead_letters_stream,
+    frame,
+    reply_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +47,6 @@ SCAN_LIMIT = 10_000
 _CHUNK = 200
 _ENTRY_PREFIX = b"entry:"
 _REASON_MAX = 4000
-_MAX_SEQUENCE = 2**64 - 1
 
 # KEYS[1]: the dead letters; KEYS[2]: the events stream; KEYS[3]: its count of appended entries.
 # ARGV, for each letter: its id, the number n of field/value items of its entry, those n items.
@@ -112,8 +117,8 @@ class Selection:
     def id_range(self) -> tuple[str, str | None]:
         """The ids, first and last inclusive, of letters buried in the time range; no last id
         when the range ends before any id."""
-        low = f"{_milliseconds(self.since)}-0" if self.since else "-"
-        high = _before(f"{_milliseconds(self.until)}-0") if self.until else "+"
+        low = str(EntryId.first_at(self.since)) if self.since else "-"
+        high = _before(str(EntryId.first_at(self.until))) if self.until else "+"
         return low, high
 
 
@@ -148,7 +153,7 @@ class DeadLetters:
         self._redis = redis
         self._events_stream = events_stream
         self._group = group
-        self.stream = f"{events_stream}:dead-letters"
+        self.stream = dead_letters_stream(events_stream)
         self._move = redis.register_script(_MOVE)
 
     async def bury(self, entry_id: bytes | str, body: Any, reason: str) -> None:
@@ -193,7 +198,9 @@ class DeadLetters:
     async def page(self, selection: Selection, limit: int, cursor: str | None = None) -> Page:
         """Matching letters, newest first, older than `cursor` if given."""
         low, high = selection.id_range()
-        if cursor is not None and (high == "+" or _id_key(cursor) <= _id_key(high or "0-0")):
+        if cursor is not None and (
+            high == "+" or EntryId.parse(cursor) <= EntryId.parse(high or "0-0")
+        ):
             high = _before(cursor)
         letters: list[DeadLetter] = []
         scanned, last = 0, None
@@ -293,7 +300,7 @@ class DeadLetters:
             args += [letter.id, str(len(items)), *items]
         keys = [self.stream, self._events_stream, appended_count_key(self._events_stream)]
         moved = await self._move(keys=keys, args=args)
-        return [None if entry is None else _text(entry) for entry in moved]
+        return [None if entry is None else reply_text(entry) for entry in moved]
 
 
 async def _entry_fields(letter: DeadLetter) -> dict[bytes, bytes]:
@@ -303,13 +310,8 @@ async def _entry_fields(letter: DeadLetter) -> dict[bytes, bytes]:
         return dict(letter.entry)
     event = letter.event
     event_id = event.get("event_id") if isinstance(event, dict) else None
-    message = await BinaryMessageFormatV1.encode(
-        message=json.dumps(event, ensure_ascii=False).encode(),
-        reply_to=None,
-        headers={"content-type": "application/json"},
-        correlation_id=str(event_id or uuid.uuid4()),
-    )
-    return {bDATA_KEY: message}
+    data = json.dumps(event, ensure_ascii=False).encode()
+    return {DATA_FIELD.encode(): frame(str(event_id or uuid.uuid4()), data)}
 
 
 def _letter(letter_id: Any, fields: Mapping[Any, Any]) -> DeadLetter:
@@ -319,12 +321,12 @@ def _letter(letter_id: Any, fields: Mapping[Any, Any]) -> DeadLetter:
         if _bytes(key).startswith(_ENTRY_PREFIX)
     }
     text = {
-        _text(key): _text(value)
+        reply_text(key): reply_text(value)
         for key, value in fields.items()
         if not _bytes(key).startswith(_ENTRY_PREFIX)
     }
     return DeadLetter(
-        id=_text(letter_id),
+        id=reply_text(letter_id),
         entry_id=text["entry_id"],
         reason=text["reason"],
         failed_at=datetime.fromisoformat(text["failed_at"]),
@@ -333,33 +335,14 @@ def _letter(letter_id: Any, fields: Mapping[Any, Any]) -> DeadLetter:
     )
 
 
-def _milliseconds(moment: datetime) -> int:
-    """As in a stream id: milliseconds since the epoch, none before it."""
-    return max(0, int(moment.timestamp() * 1000))
-
-
-def _id_key(letter_id: str) -> tuple[int, int]:
-    milliseconds, _, sequence = letter_id.partition("-")
-    return int(milliseconds), int(sequence or 0)
-
-
 def _before(letter_id: str) -> str | None:
     """The greatest stream id below this one; None below `0-0`."""
-    milliseconds, sequence = _id_key(letter_id)
-    if sequence:
-        return f"{milliseconds}-{sequence - 1}"
-    return f"{milliseconds - 1}-{_MAX_SEQUENCE}" if milliseconds else None
+    before = EntryId.parse(letter_id).before()
+    return None if before is None else str(before)
 
 
 def _after(letter_id: str) -> str:
-    milliseconds, sequence = _id_key(letter_id)
-    if sequence < _MAX_SEQUENCE:
-        return f"{milliseconds}-{sequence + 1}"
-    return f"{milliseconds + 1}-0"
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else value
+    return str(EntryId.parse(letter_id).after())
 
 
 def _bytes(value: bytes | str) -> bytes:

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pydantic import Field, RedisDsn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH
+from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH, QUERY_GROUP
 
 
 def _default_consumer_name() -> str:
@@ -26,7 +26,7 @@ class QuerySettings(BaseSettings):
     require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
     events_stream: str = EVENTS_STREAM
-    consumer_group: str = "query"
+    consumer_group: str = QUERY_GROUP
     consumer_name: str = Field(default_factory=_default_consumer_name)
     apply_batch_size: int = Field(
         default=2000,

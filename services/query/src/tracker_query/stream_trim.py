@@ -1,13 +1,10 @@
 """Bounds the event stream without ever dropping an entry that is not yet applied."""
 
-import time
+from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-
-def _entry_key(entry_id: str) -> tuple[int, int]:
-    milliseconds, _, sequence = entry_id.partition("-")
-    return int(milliseconds), int(sequence or 0)
+from tracker_contracts import EntryId
 
 
 async def trim_applied(redis: Redis, stream: str, retention_seconds: float) -> None:
@@ -20,15 +17,10 @@ async def trim_applied(redis: Redis, stream: str, retention_seconds: float) -> N
     groups = await redis.xinfo_groups(stream)
     if not groups:
         return
-    keep_from = [f"{int((time.time() - retention_seconds) * 1000)}-0"]
+    keep_from = [EntryId.first_at(datetime.now(UTC) - timedelta(seconds=retention_seconds))]
     for group in groups:
-        keep_from.append(_text(group["last-delivered-id"]))
+        keep_from.append(EntryId.parse(group["last-delivered-id"]))
         if int(group["pending"]):
-            summary = await redis.xpending(stream, _text(group["name"]))
-            keep_from.append(_text(summary["min"]))
-    oldest_needed = min(keep_from, key=_entry_key)
-    await redis.xtrim(stream, minid=oldest_needed, approximate=False)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+            summary = await redis.xpending(stream, group["name"])
+            keep_from.append(EntryId.parse(summary["min"]))
+    await redis.xtrim(stream, minid=str(min(keep_from)), approximate=False)

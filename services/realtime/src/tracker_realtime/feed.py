@@ -21,12 +21,12 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tracker_contracts import TaskStaleMessage, notices_channel
+from tracker_contracts import EntryId, TaskStaleMessage, notices_channel
 
 from .hub import Hub, Notice
 from .index import ReplayIndex, pack, unpack
 from .settings import RealtimeSettings
-from .stream import Entries, EntryId, Relayed, event_in_fields
+from .stream import Entries, Relayed, event_in_fields
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import NamedTuple, NoReturn
 
 from starlette.websockets import WebSocket
 
-from tracker_contracts import HeartbeatData, HeartbeatMessage
+from tracker_contracts import EntryId, HeartbeatData, HeartbeatMessage
 
-from .stream import EntryId, Relayed
+from .stream import Relayed
 
 
 class Heartbeat(NamedTuple):

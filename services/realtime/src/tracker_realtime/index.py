@@ -18,7 +18,7 @@ from array import array
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 
-from .stream import EntryId
+from tracker_contracts import EntryId
 
 _SEQUENCE_BITS = 20
 _LARGEST_MILLISECONDS = 2 ** (64 - _SEQUENCE_BITS) - 1

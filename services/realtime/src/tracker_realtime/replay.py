@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from tracker_contracts import (
+    EntryId,
     ReplayCompleteData,
     ReplayCompleteMessage,
     ResyncReason,
@@ -28,7 +29,7 @@ from tracker_contracts import (
 
 from .hub import Subscriber
 from .index import ReplayIndex
-from .stream import Entries, EntryId, Relayed, event_in_fields
+from .stream import Entries, Relayed, event_in_fields
 
 PAGE_SIZE = 200
 """Entries read from Redis and sent before the next read."""

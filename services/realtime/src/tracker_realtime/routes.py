@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tracker_contracts import KEY_NAME_HEADER, projects_of
+from tracker_contracts import EntryId, identity_of
 
 from .connections import ConnectionRegistry
 from .feed import LiveFeed
@@ -19,7 +19,6 @@ from .hub import Hub, Subscriber
 from .index import ReplayIndex
 from .replay import ReplayLimits, catch_up
 from .settings import RealtimeSettings
-from .stream import EntryId
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -74,7 +73,7 @@ async def live_feed(
     except ValueError:
         await websocket.close(code=POLICY_VIOLATION, reason=BAD_SINCE)
         return
-    key_name = websocket.headers.get(KEY_NAME_HEADER, "")
+    key_name = identity_of(websocket.scope["headers"]).key_name or ""
     limit = settings.max_connections_per_key
     if not await registry.admit(key_name, limit):
         reason = f"this API key already has {limit} open connections; close one first"
@@ -154,7 +153,7 @@ async def _first_to_end(*work: Coroutine[Any, Any, str | None]) -> str | None:
 async def websocket_stats(request: Request) -> WebSocketStats:
     registry: ConnectionRegistry = request.app.state.registry
     total, per_project = await registry.totals()
-    if (allowed := projects_of(request.scope["headers"])) is not None:
+    if (allowed := identity_of(request.scope["headers"]).projects) is not None:
         per_project = Counter({p: n for p, n in per_project.items() if p in allowed})
         total = per_project.total()
     return WebSocketStats(total_connections=total, project_connections=dict(per_project))

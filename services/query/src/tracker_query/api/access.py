@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from tracker_contracts import KEY_SCOPE_HEADER, projects_of
+from tracker_contracts import identity_of
 
 
 async def _allowed_projects(request: Request) -> frozenset[str] | None:
     """Projects the key is limited to; None for a key that sees every project."""
-    return projects_of(request.scope["headers"])
+    return identity_of(request.scope["headers"]).projects
 
 
 AllowedProjects = Annotated[frozenset[str] | None, Depends(_allowed_projects)]
@@ -24,7 +24,7 @@ async def require_unrestricted(allowed: AllowedProjects) -> None:
 async def require_admin(request: Request) -> None:
     """For changes and operations: the admin scope (the gateway checks it too; this guards
     direct calls)."""
-    scope = request.headers.get(KEY_SCOPE_HEADER)
+    scope = identity_of(request.scope["headers"]).scope
     if scope is not None and scope != "admin":
         raise HTTPException(403, f"{request.method} {request.url.path} needs the admin scope.")
 
