@@ -23,6 +23,8 @@
 // One line `result <json>` per view: {view, firstLoad (s, or null when the view showed nothing
 // within 120 s), requests, errors, and for a period
 // lags (ms), heap ([ms since navigation, bytes]), messages, live, seconds}.
+// With DASHBOARD_SCREENSHOTS set to a directory, each view is also photographed at its end
+// (`<view>.png`), as it looked under the load.
 
 import { createRequire } from "node:module";
 
@@ -175,6 +177,10 @@ async function measure(browser, config, view) {
       process.stdout.write(`period ${view.name}\n`);
       await page.waitForTimeout(config.seconds * 1000);
       Object.assign(result, await page.evaluate(() => window.__bench.finish()));
+    }
+    if (process.env.DASHBOARD_SCREENSHOTS) {
+      const shot = `${process.env.DASHBOARD_SCREENSHOTS}/${view.name}.png`;
+      await page.screenshot({ path: shot });
     }
     return { ...result, errors };
   } finally {
