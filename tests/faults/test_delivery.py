@@ -11,6 +11,7 @@ import time
 
 import asyncpg
 import httpx
+import pytest
 from websockets.sync.client import connect
 
 from tests.waiting import eventually
@@ -25,6 +26,9 @@ def verify(system: System, ledger: Ledger, scenario: str) -> None:
     check(ledger, applied, scenario)
 
 
+# Three restarts of the consumer, each importing the service anew, and 10,000 events to apply
+# afterwards: on 2 cores this takes 90-120 s, more than the default timeout.
+@pytest.mark.timeout(300)
 def test_consumer_killed_again_and_again_during_a_burst(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
     query = system.start("tracker_query", "query")

@@ -132,12 +132,18 @@ class EventConsumer:
                 await trim_applied(
                     self.redis, self.settings.events_stream, self.settings.stream_retention_seconds
                 )
-                delay = 0.5
-                await self._pause(self.settings.maintenance_interval_seconds)
             except (RedisError, OSError) as error:
                 logger.warning("event stream unavailable, retrying in %.1fs: %s", delay, error)
-                await self._pause(delay)
-                delay = min(delay * 2, _RETRY_CAP_SECONDS)
+            except Exception:
+                # Ending this loop would end consumption silently (it restarts stopped
+                # subscribers): anything unforeseen is logged and the loop goes on.
+                logger.exception("stream maintenance failed, retrying in %.1fs", delay)
+            else:
+                delay = 0.5
+                await self._pause(self.settings.maintenance_interval_seconds)
+                continue
+            await self._pause(delay)
+            delay = min(delay * 2, _RETRY_CAP_SECONDS)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -22,5 +22,7 @@ async def trim_applied(redis: Redis, stream: str, retention_seconds: float) -> N
         keep_from.append(EntryId.parse(group["last-delivered-id"]))
         if int(group["pending"]):
             summary = await redis.xpending(stream, group["name"])
-            keep_from.append(EntryId.parse(summary["min"]))
+            # The last pending entry may be acknowledged between the two calls.
+            if summary["min"] is not None:
+                keep_from.append(EntryId.parse(summary["min"]))
     await redis.xtrim(stream, minid=str(min(keep_from)), approximate=False)
