@@ -131,6 +131,8 @@ def test_a_task_appears_moves_and_finishes_live(
             error_message="Upstream API did not answer",
             stack_trace=STACK,
         )
+        script.wait_for("on-stats")
+        post("start", "late-44")
         # Visiting every view for the screenshots takes a while longer.
         done = script.wait_for("done", within=STEP_SECONDS * (4 if shots else 1))
         script.finish()

@@ -1,7 +1,9 @@
+import { lazy, Suspense } from "react";
 import { Toaster } from "sonner";
 import { Route, Switch } from "wouter";
 import { KeyProvider, useApiKey } from "@/auth/KeyContext";
 import { AppShell } from "@/components/AppShell";
+import { Skeleton } from "@/components/ui/skeleton";
 import { TooltipProvider } from "@/components/ui/tooltip";
 import { ThemeProvider, useTheme } from "@/hooks/useTheme";
 import { routeParam } from "@/lib/routeParam";
@@ -11,8 +13,13 @@ import { KeyPrompt } from "@/views/KeyPrompt";
 import { NotFound } from "@/views/NotFound";
 import { Overview } from "@/views/Overview";
 import { ProjectTasks } from "@/views/ProjectTasks";
-import { Statistics } from "@/views/Statistics";
 import { TaskDetail } from "@/views/TaskDetail";
+
+// The charts library is most of the bundle and only the statistics page draws charts: it loads
+// with that page, not before the first screen.
+const Statistics = lazy(() =>
+  import("@/views/Statistics").then((module) => ({ default: module.Statistics })),
+);
 
 function Dashboard({ apiKey }: { apiKey: string }) {
   return (
@@ -38,7 +45,9 @@ function Dashboard({ apiKey }: { apiKey: string }) {
             <Agents />
           </Route>
           <Route path="/stats">
-            <Statistics />
+            <Suspense fallback={<Skeleton className="h-96 rounded-xl" />}>
+              <Statistics />
+            </Suspense>
           </Route>
           <Route>
             <NotFound />

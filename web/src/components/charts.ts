@@ -31,3 +31,7 @@ export const tooltipProps = {
   labelStyle: { color: "var(--muted-foreground)", marginBottom: 4 },
   cursor: { fill: "var(--muted)", opacity: 0.5 },
 } as const;
+
+/** Series drawn without animation: a live page redraws them every few seconds, and each
+ * animation would cost a second and a half of frames every time. */
+export const seriesProps = { isAnimationActive: false } as const;

@@ -3,6 +3,7 @@ import { toast } from "sonner";
 import { ApiError, apiGet, type QueryParams } from "@/api/client";
 import { SingleFlight } from "@/api/singleFlight";
 import { useApiKey } from "@/auth/KeyContext";
+import { shareUnchanged } from "@/lib/structuralSharing";
 
 export interface ApiState<T> {
   data: T | undefined;
@@ -40,7 +41,17 @@ export function useApi<T>(path: string | null, params: QueryParams = {}, refresh
         const { data, headers } = await apiGet<T>(path, apiKey, wanted, signal);
         if (signal.aborted) return;
         loaded.current = true;
-        setAnswer({ data, headers, error: undefined, loading: false });
+        // An answer equal to the one shown changes nothing on the page: a live view reloading
+        // every few seconds re-renders only what changed.
+        setAnswer((previous) => {
+          const shared = shareUnchanged(previous.data, data);
+          const unchanged =
+            shared === previous.data &&
+            !previous.error &&
+            !previous.loading &&
+            sameHeaders(previous.headers, headers);
+          return unchanged ? previous : { data: shared, headers, error: undefined, loading: false };
+        });
       } catch (error: unknown) {
         if (signal.aborted) return;
         if (error instanceof ApiError && error.status === 401) {
@@ -62,4 +73,11 @@ export function useApi<T>(path: string | null, params: QueryParams = {}, refresh
 
   const reload = useCallback(() => flight.current?.request() ?? Promise.resolve(), []);
   return { ...answer, reload };
+}
+
+/** Whether two answers' headers say the same, apart from when they were sent. */
+function sameHeaders(a: Headers | undefined, b: Headers): boolean {
+  const said = (headers: Headers) =>
+    JSON.stringify([...headers].filter(([name]) => name !== "date"));
+  return a !== undefined && said(a) === said(b);
 }

@@ -61,9 +61,31 @@ describe("LiveDispatcher", () => {
     expect(batch.projects.size).toBe(12);
     expect(batch.overflowed).toBe(true);
     expect(batchConcerns(batch, () => false)).toBe(true);
+    frames.advance(100);
     dispatcher.publish(message("a"));
     frames.drawFrame();
     expect(batches[1].overflowed).toBe(false);
+  });
+
+  it("hands out at most one batch per interval, on a frame", () => {
+    dispatcher.publish(message("a"));
+    frames.drawFrame();
+    frames.advance(30);
+    dispatcher.publish(message("b"));
+    dispatcher.publish(message("c"));
+    frames.drawFrame();
+    expect(batches).toHaveLength(1);
+    frames.advance(69);
+    expect(frames.pendingFrames).toBe(0);
+    frames.advance(1);
+    expect(frames.pendingFrames).toBe(1);
+    frames.drawFrame();
+    expect(batches.map((batch) => batch.messages.length)).toEqual([1, 2]);
+    // After a quiet spell the next message goes out on the next frame.
+    frames.advance(500);
+    dispatcher.publish(message("d"));
+    frames.drawFrame();
+    expect(batches).toHaveLength(3);
   });
 
   it("gives the batch to the other subscribers when one throws", () => {

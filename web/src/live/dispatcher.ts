@@ -1,6 +1,7 @@
 /** One queue between the live feed and the page: messages are handed to subscribers in batches,
- * once per animation frame, so a busy feed costs one render per frame rather than one per
- * message and subscriber. A hidden page gets no frames: a timer flushes instead, and past
+ * on an animation frame at most every `minIntervalMs`, so a busy feed costs a few renders a
+ * second rather than one per message and subscriber (or one per frame: sixty a second of
+ * style, layout and paint that a reader cannot follow anyway). A hidden page gets no frames: a timer flushes instead, and past
  * `maxQueued` messages the queue keeps only what each subscriber still needs (which projects
  * changed, and that messages were dropped), so it never grows without bound. */
 
@@ -19,6 +20,7 @@ export interface LiveBatch {
 export type BatchListener = (batch: LiveBatch) => void;
 
 export interface FrameClock {
+  now: () => number;
   requestFrame: (callback: () => void) => unknown;
   cancelFrame: (handle: unknown) => void;
   setTimeout: (callback: () => void, ms: number) => unknown;
@@ -26,6 +28,7 @@ export interface FrameClock {
 }
 
 export const browserFrameClock: FrameClock = {
+  now: () => performance.now(),
   requestFrame: (callback) => globalThis.requestAnimationFrame(() => callback()),
   cancelFrame: (handle) => globalThis.cancelAnimationFrame(handle as number),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
@@ -36,6 +39,8 @@ export interface DispatcherOptions {
   clock?: FrameClock;
   /** Messages kept per batch; beyond it a batch is only `projects` + `overflowed`. */
   maxQueued?: number;
+  /** The least time between two batches. */
+  minIntervalMs?: number;
   /** The flush when no frame comes (hidden page, background tab). */
   fallbackMs?: number;
   /** Where a subscriber's exception goes (the others still get the batch). */
@@ -48,15 +53,20 @@ export class LiveDispatcher {
   private projects = new Set<string>();
   private overflowed = false;
   private frame: unknown = null;
+  /** The wait until `minIntervalMs` has passed since the last batch, before asking a frame. */
+  private pause: unknown = null;
   private fallback: unknown = null;
+  private lastFlushAt = -Infinity;
   private readonly clock: FrameClock;
   private readonly maxQueued: number;
+  private readonly minIntervalMs: number;
   private readonly fallbackMs: number;
   private readonly onError: (error: unknown) => void;
 
   constructor(options: DispatcherOptions = {}) {
     this.clock = options.clock ?? browserFrameClock;
     this.maxQueued = options.maxQueued ?? 2000;
+    this.minIntervalMs = options.minIntervalMs ?? 100;
     this.fallbackMs = options.fallbackMs ?? 1000;
     this.onError =
       options.onError ??
@@ -77,7 +87,7 @@ export class LiveDispatcher {
     this.projects.add(message.data.project);
     if (this.queue.length < this.maxQueued) this.queue.push(message);
     else this.overflowed = true;
-    if (this.frame === null) this.frame = this.clock.requestFrame(() => this.flush());
+    this.schedule();
     if (this.fallback === null) {
       this.fallback = this.clock.setTimeout(() => this.flush(), this.fallbackMs);
     }
@@ -86,6 +96,7 @@ export class LiveDispatcher {
   /** Hands what is queued to every subscriber now. */
   flush(): void {
     this.cancelTimers();
+    this.lastFlushAt = this.clock.now();
     if (this.queue.length === 0 && !this.overflowed) return;
     const batch: LiveBatch = {
       messages: this.queue,
@@ -112,10 +123,28 @@ export class LiveDispatcher {
     this.overflowed = false;
   }
 
+  private schedule(): void {
+    if (this.frame !== null || this.pause !== null) return;
+    const requestFrame = () => {
+      this.frame = this.clock.requestFrame(() => this.flush());
+    };
+    const wait = this.lastFlushAt + this.minIntervalMs - this.clock.now();
+    if (wait <= 0) {
+      requestFrame();
+      return;
+    }
+    this.pause = this.clock.setTimeout(() => {
+      this.pause = null;
+      requestFrame();
+    }, wait);
+  }
+
   private cancelTimers(): void {
     if (this.frame !== null) this.clock.cancelFrame(this.frame);
+    if (this.pause !== null) this.clock.clearTimeout(this.pause);
     if (this.fallback !== null) this.clock.clearTimeout(this.fallback);
     this.frame = null;
+    this.pause = null;
     this.fallback = null;
   }
 }

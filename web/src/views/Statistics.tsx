@@ -1,5 +1,5 @@
 import { AlertOctagon, CheckCircle2, Gauge, PlayCircle, Timer } from "lucide-react";
-import { useMemo, useState, type ReactElement } from "react";
+import { memo, useMemo, useState, type ReactElement } from "react";
 import {
   Area,
   AreaChart,
@@ -15,7 +15,7 @@ import {
   YAxis,
 } from "recharts";
 import type { Bucket, ErrorType, Outcomes, Project, ProjectStats, TimeSeries } from "@/api/types";
-import { axisProps, CHART_COLORS, gridProps, tooltipProps } from "@/components/charts";
+import { axisProps, CHART_COLORS, gridProps, seriesProps, tooltipProps } from "@/components/charts";
 import { chartPoints, CURVE, WITH_GAPS, type ChartPoint } from "@/components/chartSeries";
 import { EmptyState } from "@/components/EmptyState";
 import { OUTCOME_TONES } from "@/components/OutcomeCounts";
@@ -105,7 +105,7 @@ function LoneRate({
   return <circle key={index} cx={cx} cy={cy} r={3} fill={CHART_COLORS.completed} />;
 }
 
-function ErrorRanking({ errors }: { errors: ErrorType[] }) {
+const ErrorRanking = memo(function ErrorRanking({ errors }: { errors: ErrorType[] }) {
   if (errors.length === 0) {
     return <p className="text-muted-foreground text-sm">No failures in this period.</p>;
   }
@@ -132,7 +132,37 @@ function ErrorRanking({ errors }: { errors: ErrorType[] }) {
       ))}
     </ol>
   );
-}
+});
+
+/** A project's row; unchanged rows of a reloaded table are not drawn again. */
+const ProjectRow = memo(function ProjectRow({ row }: { row: ProjectStats }) {
+  return (
+    <TableRow
+      data-testid="project-stats-row"
+      data-project={row.project}
+      data-total={row.total_tasks}
+    >
+      <TableCell className="pl-5 font-medium">{row.project}</TableCell>
+      <TableCell className="text-right tabular-nums">{formatCount(row.total_tasks)}</TableCell>
+      <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.active)}>
+        {formatCount(row.active_tasks)}
+      </TableCell>
+      <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.completed)}>
+        {formatCount(row.completed_tasks)}
+      </TableCell>
+      <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.failed)}>
+        {formatCount(row.failed_tasks)}
+      </TableCell>
+      <TableCell className="hidden text-right tabular-nums sm:table-cell">
+        {formatCount(row.stale_tasks)}
+      </TableCell>
+      <TableCell className="text-right tabular-nums">{formatPercent(row.success_rate)}</TableCell>
+      <TableCell className="hidden pr-5 text-right tabular-nums md:table-cell">
+        {formatDuration(row.average_duration)}
+      </TableCell>
+    </TableRow>
+  );
+});
 
 function ProjectTable({ rows }: { rows: ProjectStats[] }) {
   return (
@@ -151,35 +181,135 @@ function ProjectTable({ rows }: { rows: ProjectStats[] }) {
       </TableHeader>
       <TableBody>
         {rows.map((row) => (
-          <TableRow key={row.project}>
-            <TableCell className="pl-5 font-medium">{row.project}</TableCell>
-            <TableCell className="text-right tabular-nums">
-              {formatCount(row.total_tasks)}
-            </TableCell>
-            <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.active)}>
-              {formatCount(row.active_tasks)}
-            </TableCell>
-            <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.completed)}>
-              {formatCount(row.completed_tasks)}
-            </TableCell>
-            <TableCell className={cn("text-right tabular-nums", OUTCOME_TONES.failed)}>
-              {formatCount(row.failed_tasks)}
-            </TableCell>
-            <TableCell className="hidden text-right tabular-nums sm:table-cell">
-              {formatCount(row.stale_tasks)}
-            </TableCell>
-            <TableCell className="text-right tabular-nums">
-              {formatPercent(row.success_rate)}
-            </TableCell>
-            <TableCell className="hidden pr-5 text-right tabular-nums md:table-cell">
-              {formatDuration(row.average_duration)}
-            </TableCell>
-          </TableRow>
+          <ProjectRow key={row.project} row={row} />
         ))}
       </TableBody>
     </Table>
   );
 }
+
+interface ChartProps {
+  points: ChartPoint[];
+  bucket: Bucket;
+  loading: boolean;
+}
+
+// Each chart is drawn again only when its own data changed (a live reload often changes one).
+const ThroughputCard = memo(function ThroughputCard({ points, bucket, loading }: ChartProps) {
+  return (
+    <ChartCard
+      className="lg:col-span-2"
+      title="Throughput"
+      description={`Tasks started, completed and failed per ${bucket}`}
+      loading={loading}
+    >
+      <ComposedChart data={points} margin={{ left: -20, right: 8, top: 4 }}>
+        <CartesianGrid {...gridProps} />
+        <XAxis dataKey="label" {...axisProps} minTickGap={24} />
+        <YAxis {...axisProps} allowDecimals={false} />
+        <Tooltip {...tooltipProps} />
+        <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
+        <Bar
+          {...seriesProps}
+          dataKey="completed"
+          name="Completed"
+          stackId="outcome"
+          fill={CHART_COLORS.completed}
+          radius={[0, 0, 0, 0]}
+        />
+        <Bar
+          {...seriesProps}
+          dataKey="failed"
+          name="Failed"
+          stackId="outcome"
+          fill={CHART_COLORS.failed}
+          radius={[3, 3, 0, 0]}
+        />
+        <Line
+          {...seriesProps}
+          dataKey="started"
+          name="Started"
+          type={CURVE}
+          stroke={CHART_COLORS.started}
+          strokeWidth={2}
+          dot={false}
+        />
+      </ComposedChart>
+    </ChartCard>
+  );
+});
+
+const SuccessRateCard = memo(function SuccessRateCard({ points, bucket, loading }: ChartProps) {
+  return (
+    <ChartCard
+      title="Success rate"
+      description={`Completed among finished tasks, per ${bucket}; a gap where none finished`}
+      loading={loading}
+    >
+      <AreaChart data={points} margin={{ left: -20, right: 8, top: 4 }}>
+        <defs>
+          <linearGradient id="success-fill" x1="0" y1="0" x2="0" y2="1">
+            <stop offset="0%" stopColor={CHART_COLORS.completed} stopOpacity={0.35} />
+            <stop offset="100%" stopColor={CHART_COLORS.completed} stopOpacity={0} />
+          </linearGradient>
+        </defs>
+        <CartesianGrid {...gridProps} />
+        <XAxis dataKey="label" {...axisProps} minTickGap={24} />
+        <YAxis {...axisProps} domain={[0, 100]} unit="%" />
+        <Tooltip
+          {...tooltipProps}
+          formatter={(value) => [value == null ? "nothing finished" : `${value}%`, "Success"]}
+        />
+        <Area
+          {...seriesProps}
+          dataKey="success"
+          {...WITH_GAPS}
+          stroke={CHART_COLORS.completed}
+          strokeWidth={2}
+          fill="url(#success-fill)"
+          dot={LoneRate}
+        />
+      </AreaChart>
+    </ChartCard>
+  );
+});
+
+const DurationsCard = memo(function DurationsCard({
+  bars,
+  loading,
+}: {
+  bars: { name: string; value: number }[];
+  loading: boolean;
+}) {
+  return (
+    <ChartCard
+      title="Durations"
+      description="Completed tasks: median, average and the slow tail"
+      loading={loading}
+    >
+      <BarChart data={bars} layout="vertical" margin={{ left: 8, right: 16 }}>
+        <CartesianGrid {...gridProps} horizontal={false} vertical />
+        <XAxis
+          type="number"
+          {...axisProps}
+          tickFormatter={(value: number) => formatDuration(value)}
+        />
+        <YAxis type="category" dataKey="name" {...axisProps} width={64} />
+        <Tooltip
+          {...tooltipProps}
+          formatter={(value) => [formatDuration(Number(value)), "Duration"]}
+        />
+        <Bar
+          {...seriesProps}
+          dataKey="value"
+          fill={CHART_COLORS.duration}
+          radius={[0, 4, 4, 0]}
+          barSize={18}
+        />
+      </BarChart>
+    </ChartCard>
+  );
+});
 
 export function Statistics() {
   useDocumentTitle("Statistics");
@@ -199,24 +329,41 @@ export function Statistics() {
   const perProject = useApi<ProjectStats[]>("/api/stats/projects", scope);
   const projects = useApi<Project[]>("/api/projects");
   useLiveRefresh(
-    () => setTick((n) => n + 1),
+    () => {
+      // The window moves forward when a bucket has passed (new parameters load by themselves);
+      // within a bucket the same parameters are asked again.
+      setTick((n) => n + 1);
+      return Promise.all([
+        series.reload(),
+        outcomes.reload(),
+        errors.reload(),
+        perProject.reload(),
+      ]);
+    },
     (message) => !project || message.data.project === project,
     1500,
     5000,
   );
 
-  const points = chartPoints(series.data?.points ?? [], (start) => tickLabel(start, bucket));
+  const points = useMemo(
+    () => chartPoints(series.data?.points ?? [], (start) => tickLabel(start, bucket)),
+    [series.data, bucket],
+  );
   const startedInRange = points.reduce((sum, point) => sum + point.started, 0);
   const durations = outcomes.data?.durations;
-  const durationBars = durations
-    ? [
-        { name: "Median", value: durations.p50 },
-        { name: "Average", value: durations.average },
-        { name: "p90", value: durations.p90 },
-        { name: "p99", value: durations.p99 },
-        { name: "Longest", value: durations.longest },
-      ].map((bar) => ({ ...bar, value: bar.value ?? 0 }))
-    : [];
+  const durationBars = useMemo(
+    () =>
+      durations
+        ? [
+            { name: "Median", value: durations.p50 },
+            { name: "Average", value: durations.average },
+            { name: "p90", value: durations.p90 },
+            { name: "p99", value: durations.p99 },
+            { name: "Longest", value: durations.longest },
+          ].map((bar) => ({ ...bar, value: bar.value ?? 0 }))
+        : [],
+    [durations],
+  );
   const error = series.error ?? outcomes.error;
 
   return (
@@ -286,42 +433,7 @@ export function Statistics() {
         />
       </div>
       <div className="grid gap-4 lg:grid-cols-3">
-        <ChartCard
-          className="lg:col-span-2"
-          title="Throughput"
-          description={`Tasks started, completed and failed per ${bucket}`}
-          loading={series.loading}
-        >
-          <ComposedChart data={points} margin={{ left: -20, right: 8, top: 4 }}>
-            <CartesianGrid {...gridProps} />
-            <XAxis dataKey="label" {...axisProps} minTickGap={24} />
-            <YAxis {...axisProps} allowDecimals={false} />
-            <Tooltip {...tooltipProps} />
-            <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
-            <Bar
-              dataKey="completed"
-              name="Completed"
-              stackId="outcome"
-              fill={CHART_COLORS.completed}
-              radius={[0, 0, 0, 0]}
-            />
-            <Bar
-              dataKey="failed"
-              name="Failed"
-              stackId="outcome"
-              fill={CHART_COLORS.failed}
-              radius={[3, 3, 0, 0]}
-            />
-            <Line
-              dataKey="started"
-              name="Started"
-              type={CURVE}
-              stroke={CHART_COLORS.started}
-              strokeWidth={2}
-              dot={false}
-            />
-          </ComposedChart>
-        </ChartCard>
+        <ThroughputCard points={points} bucket={bucket} loading={series.loading} />
         <Card>
           <CardHeader>
             <CardTitle className="flex items-center gap-2">
@@ -335,61 +447,8 @@ export function Statistics() {
         </Card>
       </div>
       <div className="grid gap-4 lg:grid-cols-2">
-        <ChartCard
-          title="Success rate"
-          description={`Completed among finished tasks, per ${bucket}; a gap where none finished`}
-          loading={series.loading}
-        >
-          <AreaChart data={points} margin={{ left: -20, right: 8, top: 4 }}>
-            <defs>
-              <linearGradient id="success-fill" x1="0" y1="0" x2="0" y2="1">
-                <stop offset="0%" stopColor={CHART_COLORS.completed} stopOpacity={0.35} />
-                <stop offset="100%" stopColor={CHART_COLORS.completed} stopOpacity={0} />
-              </linearGradient>
-            </defs>
-            <CartesianGrid {...gridProps} />
-            <XAxis dataKey="label" {...axisProps} minTickGap={24} />
-            <YAxis {...axisProps} domain={[0, 100]} unit="%" />
-            <Tooltip
-              {...tooltipProps}
-              formatter={(value) => [value == null ? "nothing finished" : `${value}%`, "Success"]}
-            />
-            <Area
-              dataKey="success"
-              {...WITH_GAPS}
-              stroke={CHART_COLORS.completed}
-              strokeWidth={2}
-              fill="url(#success-fill)"
-              dot={LoneRate}
-            />
-          </AreaChart>
-        </ChartCard>
-        <ChartCard
-          title="Durations"
-          description="Completed tasks: median, average and the slow tail"
-          loading={outcomes.loading}
-        >
-          <BarChart data={durationBars} layout="vertical" margin={{ left: 8, right: 16 }}>
-            <CartesianGrid {...gridProps} horizontal={false} vertical />
-            <XAxis
-              type="number"
-              {...axisProps}
-              tickFormatter={(value: number) => formatDuration(value)}
-            />
-            <YAxis type="category" dataKey="name" {...axisProps} width={64} />
-            <Tooltip
-              {...tooltipProps}
-              formatter={(value) => [formatDuration(Number(value)), "Duration"]}
-            />
-            <Bar
-              dataKey="value"
-              fill={CHART_COLORS.duration}
-              radius={[0, 4, 4, 0]}
-              barSize={18}
-              isAnimationActive={false}
-            />
-          </BarChart>
-        </ChartCard>
+        <SuccessRateCard points={points} bucket={bucket} loading={series.loading} />
+        <DurationsCard bars={durationBars} loading={outcomes.loading} />
       </div>
       <Card className="gap-2 pb-2">
         <CardHeader>

@@ -3,7 +3,7 @@
 // all without reloading the page.
 //
 // Driven by tests/e2e/test_dashboard_browser.py, which posts the webhooks. This script prints
-// one line per step it reached (`ready`, `on-project`, `seen-progress`, `dropped`,
+// one line per step it reached (`ready`, `on-project`, `seen-progress`, `dropped`, `on-stats`,
 // `done <screenshot>`); the test posts the next webhooks when it reads one. Anything the
 // gateway's Content-Security-Policy blocks fails it.
 //
@@ -120,6 +120,13 @@ try {
   await page.getByTestId("stack-trace").waitFor();
   await page.getByTestId("timeline").locator('[data-kind="error"]').waitFor();
   await page.screenshot({ path: path.join(screenshots, "task-failed.png"), fullPage: true });
+
+  // The statistics follow the feed too: a task started while they are shown is counted.
+  await page.getByRole("link", { name: "Statistics" }).click();
+  const statsRow = page.locator(`[data-testid="project-stats-row"][data-project="${project}"]`);
+  await statsRow.and(page.locator('[data-total="2"]')).waitFor();
+  step("on-stats");
+  await statsRow.and(page.locator('[data-total="3"]')).waitFor();
 
   if (!(await page.evaluate(() => window.__sameDocument === true))) {
     throw new Error("the page reloaded: live updates must arrive without a reload");
