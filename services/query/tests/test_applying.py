@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.factories import T0, event
@@ -208,3 +208,38 @@ async def test_batches_for_one_new_task_at_once_apply_in_turn(apply, sessions, p
         "running", 30, T0, {"priority": "high"},
     )  # fmt: skip
     assert await history_size(sessions, project) == 2
+
+
+@pytest.mark.parametrize("join", ["nestloop", "hashjoin", "mergejoin"])
+async def test_events_sharing_a_timestamp_keep_their_batch_order(sessions, project, join):
+    # Clients often send whole seconds: a task's history must still read in the order its
+    # events were sent, whichever way the database joins a batch to its tasks.
+    tasks = [f"task-{n}" for n in range(3)]
+    messages = [f"step {n}" for n in range(4)]
+    batch = [
+        event(EventKind.STATUS, 1, project=project, task_id=t, timestamp=at(1), message=m)
+        for m in messages
+        for t in tasks
+    ]
+    others = {"enable_nestloop", "enable_hashjoin", "enable_mergejoin"}
+    others.remove(f"enable_{join}")
+    async with sessions() as session, session.begin():
+        await apply_events(
+            session, [event(EventKind.START, 0, project=project, task_id=t) for t in tasks]
+        )
+    async with sessions() as session, session.begin():
+        for setting in others:
+            await session.execute(text(f"SET LOCAL {setting} = off"))
+        await apply_events(session, batch)
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Task.task_id, EventRecord.payload)
+                .join(Task, Task.id == EventRecord.task_pk)
+                .join(Project, Project.id == Task.project_id)
+                .where(Project.name == project, EventRecord.kind == "status")
+                .order_by(EventRecord.occurred_at, EventRecord.id)
+            )
+        ).all()
+    for task_id in tasks:
+        assert [p["message"] for t, p in rows if t == task_id] == messages

@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tracker_contracts import AnyTaskEvent
 
 # All rows travel as one array per column: one round trip and one plan, whatever the count.
+# Ids are drawn in batch order (ORDER BY the position), so events of one task that share a
+# timestamp (clients often send whole seconds) keep the order they were sent in.
 _RECORD_NEW = text("""
     INSERT INTO task_events (event_id, task_pk, project_id, kind, agent, occurred_at,
                              received_at, payload)
@@ -15,8 +17,10 @@ _RECORD_NEW = text("""
     FROM unnest(CAST(:event_ids AS uuid[]), CAST(:task_pks AS bigint[]), CAST(:kinds AS text[]),
                 CAST(:agents AS text[]), CAST(:occurred_at AS timestamptz[]),
                 CAST(:received_at AS timestamptz[]), CAST(:payloads AS text[]))
-         AS new (event_id, task_pk, kind, agent, occurred_at, received_at, payload)
+         WITH ORDINALITY
+         AS new (event_id, task_pk, kind, agent, occurred_at, received_at, payload, position)
     JOIN tasks AS t ON t.id = new.task_pk
+    ORDER BY new.position
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id
 """)
