@@ -1,18 +1,10 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import {
-  BarChart3,
-  Bot,
-  FolderKanban,
-  KeyRound,
-  LayoutDashboard,
-  Menu,
-  Search,
-} from "lucide-react";
+import { BarChart3, Bot, FolderKanban, KeyRound, LayoutDashboard, Menu } from "lucide-react";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { useApiKey } from "@/auth/KeyContext";
+import { SearchInput } from "@/components/SearchInput";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
 import {
   Sheet,
   SheetContent,
@@ -98,14 +90,12 @@ function ProjectList({ onNavigate }: { onNavigate?: () => void }) {
       <div className="text-muted-foreground px-3 pb-1 text-xs font-medium tracking-wide uppercase">
         Projects
       </div>
-      <div className="relative px-1 pb-1">
-        <Search className="text-muted-foreground pointer-events-none absolute top-1/2 left-3.5 size-3.5 -translate-y-1/2" />
-        <Input
-          type="search"
-          aria-label="Search projects"
+      <div className="px-1 pb-1">
+        <SearchInput
+          label="Search projects"
+          size="compact"
           placeholder="Search projects…"
           data-testid="project-search"
-          className="h-8 pl-8 text-sm"
           value={search}
           onChange={(event) => setSearch(event.target.value)}
         />

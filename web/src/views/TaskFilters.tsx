@@ -1,8 +1,8 @@
-import { LayoutGrid, List, Search, X } from "lucide-react";
+import { LayoutGrid, List, X } from "lucide-react";
 import { TASK_STATUSES, type TaskStatus } from "@/api/types";
+import { SearchInput } from "@/components/SearchInput";
 import { STATUS_LABELS, StatusDot } from "@/components/StatusBadge";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
 import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import type { TaskSort } from "@/live/taskList";
 import { cn } from "@/lib/utils";
@@ -46,17 +46,13 @@ export function TaskFilters({
   return (
     <div className="flex flex-col gap-3">
       <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
-        <div className="relative flex-1">
-          <Search className="text-muted-foreground pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2" />
-          <Input
-            type="search"
-            aria-label="Search task titles"
-            placeholder="Search task titles…"
-            className="pl-9"
-            value={values.search}
-            onChange={(event) => onChange({ ...values, search: event.target.value })}
-          />
-        </div>
+        <SearchInput
+          label="Search task titles"
+          placeholder="Search task titles…"
+          className="flex-1"
+          value={values.search}
+          onChange={(event) => onChange({ ...values, search: event.target.value })}
+        />
         <div className="flex gap-2">
           <select
             aria-label="Agent"
