@@ -27,7 +27,7 @@ from tracker_localstack.settings import LocalSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_START = "Agent Task Tracker is up:"
-SUMMARY_END = "Ctrl-C stops everything."
+SUMMARY_END = "A process that dies is started again; Ctrl-C stops everything."
 PORT_SETTINGS = [
     "EMBEDDED_POSTGRES_PORT",
     "EMBEDDED_REDIS_PORT",

@@ -3,7 +3,7 @@
 Starts embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set, migrates the
 database, then runs every service (with the configured number of replicas), the portal, the
 dashboard's static files, the process that keeps the gateway's API keys current and Traefik
-under one process runner.
+under one supervisor, which starts again any of them that dies (see `supervisor`).
 """
 
 import argparse
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from honcho.manager import Manager
 
 from . import traefik
 from .databases import ensure_database
@@ -27,6 +26,7 @@ from .processes import uvicorn_command
 from .redis import EmbeddedRedis
 from .settings import LocalSettings
 from .summary import RunnerPrinter, announce_when_routed, table
+from .supervisor import Supervisor
 
 DATABASE_NAME = "tracker"
 # Built by `make web` (which `make run` runs first).
@@ -199,30 +199,28 @@ def run(settings: LocalSettings) -> int:
         if subprocess.run(keys, env=env).returncode != 0:
             return 2  # the reason is printed: the keys do not validate
 
-        manager = Manager(printer=RunnerPrinter())
+        supervisor = Supervisor(printer=RunnerPrinter())
         for group in processes.values():
             for process in group:
-                manager.add_process(process.name, _quoted(process.command), env=env)
+                supervisor.add_process(process.name, process.command, env=env)
                 listening.append((process.name, process.url))
-        manager.add_process("keys", _quoted([*keys, "--watch"]), env=env)
+        supervisor.add_process("keys", [*keys, "--watch"], env=env)
         # Traefik starts once every service it routes to answers its liveness path.
         routed = [
             url + traefik.LIVENESS_PATHS.get(service, "/health")
             for service, group in urls.items()
             for url in group
         ]
-        manager.add_process(
+        supervisor.add_process(
             "gateway",
-            _quoted(
-                [
-                    sys.executable,
-                    "-m",
-                    "tracker_localstack.when_ready",
-                    *routed,
-                    "--",
-                    *traefik.command(gateway_config),
-                ]
-            ),
+            [
+                sys.executable,
+                "-m",
+                "tracker_localstack.when_ready",
+                *routed,
+                "--",
+                *traefik.command(gateway_config),
+            ],
             env=env,
             cwd=str(traefik.WORKING_DIR),
         )
@@ -235,23 +233,16 @@ def run(settings: LocalSettings) -> int:
                 "Agent Task Tracker is up:",
                 table(listening),
                 f"Dashboard: {_browsable(gateway_url)}/  (API key: {_key_location(settings)})",
-                "Ctrl-C stops everything.",
+                "A process that dies is started again; Ctrl-C stops everything.",
             ]
         )
-        announce_when_routed(manager, gateway_url, summary)
-        manager.loop()
-        return manager.returncode or 0
+        announce_when_routed(supervisor, gateway_url, summary)
+        return supervisor.loop()
 
 
 def _browsable(url: str) -> str:
     """The URL to open in a browser: a wildcard address becomes localhost."""
     return url.replace("://0.0.0.0:", "://localhost:").replace("://[::]:", "://localhost:")
-
-
-def _quoted(command: list[str]) -> str:
-    import shlex
-
-    return shlex.join(command)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The last words of `make run`'s start-up: where everything listens, once the gateway routes.
 
-Printed through the process runner's own output queue, so the lines of the processes and the
+Printed through the supervisor's own output queue, so the lines of the processes and the
 summary never interleave, and only when the whole system answers through the gateway, so it
 is the last thing on screen until something happens.
 """
@@ -8,10 +8,10 @@ is the last thing on screen until something happens.
 import datetime
 import threading
 
-from honcho.manager import Manager
 from honcho.printer import Message, Printer
 
 from .readiness import wait_until_routed
+from .supervisor import Supervisor
 
 READY_WITHIN_SECONDS = 300.0
 
@@ -26,22 +26,24 @@ class RunnerPrinter(Printer):  # type: ignore[misc]  # honcho has no type hints
             super().write(message)
 
 
-def say(manager: Manager, text: str) -> None:
+def say(supervisor: Supervisor, text: str) -> None:
     """Print `text` through the runner's queue, between whole lines of the processes."""
-    manager.events.put(
+    supervisor.events.put(
         Message("line", text.rstrip("\n") + "\n", datetime.datetime.now(), None, None)
     )
 
 
-def announce_when_routed(manager: Manager, gateway_url: str, summary: str) -> threading.Thread:
+def announce_when_routed(
+    supervisor: Supervisor, gateway_url: str, summary: str
+) -> threading.Thread:
     """Print `summary` once the gateway routes to every service (or say it does not)."""
 
     def watch() -> None:
         if wait_until_routed(gateway_url, passes=1, seconds=READY_WITHIN_SECONDS):
-            say(manager, summary)
+            say(supervisor, summary)
         else:
             say(
-                manager,
+                supervisor,
                 f"The gateway at {gateway_url} still does not reach every service after"
                 f" {READY_WITHIN_SECONDS:.0f} s; {gateway_url}/health names the missing part.",
             )
