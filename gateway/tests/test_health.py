@@ -114,3 +114,77 @@ async def _joined(checked: object, callers: int) -> bool:
     """Every caller is waiting for a round (async-lru's own count of calls)."""
     info = checked.cache_info()  # type: ignore[attr-defined]
     return bool(info.hits + info.misses == callers)
+
+
+@pytest.fixture
+def every_service(
+    redis_server: EmbeddedRedis, database_url: str
+) -> Iterator[dict[str, list[Service]]]:
+    """Two ingest replicas, one query and one realtime service, sharing a Redis stream."""
+    env = {
+        "REDIS_URL": redis_server.url,
+        "DATABASE_URL": database_url,
+        "EVENTS_STREAM": f"test:{uuid.uuid4().hex}:events",
+        "REQUIRE_GATEWAY_IDENTITY": "false",
+    }
+    services = {
+        "ingest": [Service("tracker_ingest", env), Service("tracker_ingest", env)],
+        "query": [Service("tracker_query", env)],
+        "realtime": [Service("tracker_realtime", env)],
+    }
+    try:
+        for group in services.values():
+            for service in group:
+                service.start(timeout=120)  # four imports on a busy machine
+        yield services
+    finally:
+        for group in services.values():
+            for service in group:
+                service.thaw_and_stop()
+
+
+async def test_every_replica_is_checked_and_named(every_service: dict[str, list[Service]]) -> None:
+    ingest = every_service["ingest"]
+    settings = PortalSettings(
+        **{f"{name}_url": ",".join(s.url for s in group) for name, group in every_service.items()},
+        health_cache_seconds=0,
+    )
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://portal") as client,
+    ):
+        answer = await client.get("/health")
+        assert (answer.status_code, answer.json()["status"]) == (200, "ok")
+        assert answer.json()["replicas"] == {
+            "ingest.1": {"ingest": "ok", "redis": "ok"},
+            "ingest.2": {"ingest": "ok", "redis": "ok"},
+            "query": {"query": "ok", "database": "ok"},
+            "realtime": {"realtime": "ok", "live feed": "ok"},
+        }
+        assert answer.json()["dead_letters"] == {"count": 0, "oldest_age_seconds": None}
+
+        ingest[1].kill()  # the second replica only: webhooks are still accepted
+        answer = await eventually_async(lambda: unlike(client, answer))
+        assert (answer.status_code, answer.json()["status"]) == (503, "degraded")
+        checks, replicas = answer.json()["checks"], answer.json()["replicas"]
+        assert (checks["ingest"], checks["redis"], checks["query"]) == (
+            "degraded",
+            "degraded",
+            "ok",
+        )
+        assert replicas["ingest.1"] == {"ingest": "ok", "redis": "ok"}
+        assert replicas["ingest.2"] == {"ingest": "unreachable", "redis": "unreachable"}
+
+        ingest[0].kill()
+        answer = await eventually_async(lambda: unlike(client, answer))
+        assert (answer.status_code, answer.json()["status"]) == (503, "down")
+        assert answer.json()["checks"]["ingest"] == "unreachable"
+        assert answer.json()["checks"]["database"] == "ok"
+
+
+async def unlike(client: httpx.AsyncClient, previous: httpx.Response) -> httpx.Response | None:
+    """The next answer of /health, once it says something else than `previous` did."""
+    answer = await client.get("/health")
+    return answer if answer.json()["status"] != previous.json()["status"] else None

@@ -611,24 +611,57 @@ export interface components {
          *       "checked_at": "2026-01-01T10:00:00.123456Z",
          *       "checks": {
          *         "database": "ok",
-         *         "ingest": "ok",
+         *         "ingest": "degraded",
          *         "live feed": "ok",
          *         "query": "ok",
          *         "realtime": "ok",
-         *         "redis": "ok"
+         *         "redis": "degraded"
          *       },
          *       "dead_letters": {
          *         "count": 0
          *       },
-         *       "status": "ok"
+         *       "replicas": {
+         *         "ingest.1": {
+         *           "ingest": "ok",
+         *           "redis": "ok"
+         *         },
+         *         "ingest.2": {
+         *           "ingest": "unreachable",
+         *           "redis": "unreachable"
+         *         },
+         *         "query": {
+         *           "database": "ok",
+         *           "query": "ok"
+         *         },
+         *         "realtime": {
+         *           "live feed": "ok",
+         *           "realtime": "ok"
+         *         }
+         *       },
+         *       "status": "degraded"
          *     }
          */
         SystemHealth: {
-            /** Status */
+            /**
+             * Status
+             * @description `ok` when every check of every replica is; `down` when no replica of some service is up; `degraded` otherwise.
+             */
             status: string;
-            /** Checks */
+            /**
+             * Checks
+             * @description Each part over all replicas: `ok`, `degraded` (some replicas only), `unreachable` or `failing`.
+             */
             checks: {
                 [key: string]: string;
+            };
+            /**
+             * Replicas
+             * @description Each replica's own checks: `ok`, `unreachable` or `failing`. Replicas are named `<service>.<n>` in the order configured (`PORTAL_INGEST_URL`, ...), or by the service's name when it has one URL.
+             */
+            replicas: {
+                [key: string]: {
+                    [key: string]: string;
+                };
             };
             /**
              * Checked At
@@ -1928,7 +1961,7 @@ export interface operations {
                     "application/json": components["schemas"]["SystemHealth"];
                 };
             };
-            /** @description Some part is down. */
+            /** @description Some part or replica is down. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .health import shared_checks
+from .health import OK, shared_checks
 from .openapi import fetch_documents, merge
 from .settings import PortalSettings, get_portal_settings
 
@@ -35,14 +35,20 @@ class SystemHealth(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "status": "ok",
+                    "status": "degraded",
                     "checks": {
-                        "ingest": "ok",
+                        "ingest": "degraded",
                         "query": "ok",
                         "realtime": "ok",
-                        "redis": "ok",
+                        "redis": "degraded",
                         "database": "ok",
                         "live feed": "ok",
+                    },
+                    "replicas": {
+                        "ingest.1": {"ingest": "ok", "redis": "ok"},
+                        "ingest.2": {"ingest": "unreachable", "redis": "unreachable"},
+                        "query": {"query": "ok", "database": "ok"},
+                        "realtime": {"realtime": "ok", "live feed": "ok"},
                     },
                     "checked_at": "2026-01-01T10:00:00.123456Z",
                     "dead_letters": {"count": 0, "oldest_age_seconds": None},
@@ -51,8 +57,19 @@ class SystemHealth(BaseModel):
         }
     )
 
-    status: str
-    checks: dict[str, str]
+    status: str = Field(
+        description="`ok` when every check of every replica is; `down` when no replica of some "
+        "service is up; `degraded` otherwise."
+    )
+    checks: dict[str, str] = Field(
+        description="Each part over all replicas: `ok`, `degraded` (some replicas only), "
+        "`unreachable` or `failing`."
+    )
+    replicas: dict[str, dict[str, str]] = Field(
+        description="Each replica's own checks: `ok`, `unreachable` or `failing`. Replicas are "
+        "named `<service>.<n>` in the order configured (`PORTAL_INGEST_URL`, ...), or by the "
+        "service's name when it has one URL."
+    )
     checked_at: datetime = Field(
         description="When these checks ran: answers are shared for `PORTAL_HEALTH_CACHE_SECONDS`."
     )
@@ -92,18 +109,20 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         tags=["health"],
         summary="Every part of the system is up",
         response_model=SystemHealth,
-        responses={503: {"description": "Some part is down.", "model": SystemHealth}},
+        responses={503: {"description": "Some part or replica is down.", "model": SystemHealth}},
     )
     async def health(request: Request) -> JSONResponse:
         checked = await request.app.state.checked()
-        healthy = all(result == "ok" for result in checked.checks.values())
         body = SystemHealth(
-            status="ok" if healthy else "degraded",
+            status=checked.status,
             checks=checked.checks,
+            replicas=checked.replicas,
             checked_at=checked.at,
             dead_letters=checked.dead_letters,
         )
-        return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
+        return JSONResponse(
+            body.model_dump(mode="json"), status_code=200 if body.status == OK else 503
+        )
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> dict[str, Any]:

@@ -123,16 +123,20 @@ WEBSOCKET_PATH: dict[str, Any] = {
 
 
 async def fetch_documents(
-    client: httpx.AsyncClient, urls: dict[str, str], services: tuple[str, ...]
+    client: httpx.AsyncClient, urls: dict[str, list[str]], services: tuple[str, ...]
 ) -> dict[str, dict[str, Any] | None]:
+    """Each service's document, from the first of its replicas that gives it."""
+
     async def fetch(service: str) -> dict[str, Any] | None:
-        try:
-            response = await client.get(urls[service] + "/openapi.json")
-            response.raise_for_status()
-            document: dict[str, Any] = response.json()
-            return document
-        except httpx.HTTPError:
-            return None
+        for url in urls[service]:
+            try:
+                response = await client.get(url + "/openapi.json")
+                response.raise_for_status()
+                document: dict[str, Any] = response.json()
+                return document
+            except httpx.HTTPError:
+                continue
+        return None
 
     documents = await asyncio.gather(*(fetch(service) for service in services))
     return dict(zip(services, documents, strict=True))

@@ -183,7 +183,8 @@ def run(settings: LocalSettings) -> int:
         env |= {
             "TRACKER_SERVICE_PROVIDER": "file",
             "DASHBOARD_DIST_DIR": env.get("DASHBOARD_DIST_DIR", str(DASHBOARD_DIST)),
-            **{f"PORTAL_{service.upper()}_URL": group[0] for service, group in urls.items()},
+            # Every replica, so that the gateway's /health reports each.
+            **{f"PORTAL_{service.upper()}_URL": ",".join(group) for service, group in urls.items()},
         }
         logs = settings.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
