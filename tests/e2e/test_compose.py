@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tracker_localstack import traefik
 from tracker_localstack.redis import DEFAULT_MAXMEMORY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -565,6 +566,15 @@ def test_routed_services_declare_their_load_balancer_port(services, name: str, p
         assert argv[argv.index("--port") + 1] == str(port)
     # Traefik routes only to healthy containers, so each needs a healthcheck on its own port.
     assert f"127.0.0.1:{port}/" in " ".join(service["healthcheck"]["test"])
+    # And Traefik probes each replica itself, as often as `make run`'s: a dead one is out of
+    # rotation before the routes' `retry-unreached` gives up on a request it refused.
+    probe = {
+        key.rsplit(".", 1)[1]: value
+        for key, value in labels.items()
+        if key.startswith(f"traefik.http.services.{name}.loadbalancer.healthcheck.")
+    }
+    path = traefik.LIVENESS_PATHS.get(name, "/health")
+    assert probe == {"path": path, **traefik.HEALTH_CHECK}
 
 
 def test_every_service_the_routes_use_is_declared_by_labels(services) -> None:

@@ -31,3 +31,26 @@ def test_a_relative_data_folder_gives_traefik_absolute_paths(
     # The compose entry point's options survive; only the address is local.
     assert static["entryPoints"]["web"]["address"] == "127.0.0.1:8000"
     assert static["entryPoints"]["web"]["http"]["aliasHeadersStrategy"] == "delete"
+
+
+def _seconds(duration: str) -> float:
+    return (
+        float(duration.removesuffix("ms")) / 1000
+        if duration.endswith("ms")
+        else float(duration.removesuffix("s"))
+    )
+
+
+def test_a_refused_request_is_retried_until_the_dead_replica_is_out_of_rotation() -> None:
+    routes = yaml.safe_load((traefik.GATEWAY_DIR / "dynamic" / "routes.yml").read_text())["http"]
+    retry = routes["middlewares"]["retry-unreached"]["retry"]
+    # Only requests no replica received: no status code is retried.
+    assert set(retry) == {"attempts", "initialInterval"}
+    # Traefik waits initialInterval * m**k before try k + 2 (m = 2 ** (1 / (attempts - 1))),
+    # each wait drawn within ±50 %: the shortest the tries can span.
+    attempts, first = retry["attempts"], _seconds(retry["initialInterval"])
+    shortest = sum(0.5 * first * 2 ** (k / (attempts - 1)) for k in range(attempts - 1))
+    assert shortest > _seconds(traefik.HEALTH_CHECK["interval"])
+    # Last in every router's chain, so that nothing before it runs twice.
+    for name, router in routes["routers"].items():
+        assert router["middlewares"][-1] == "retry-unreached", name

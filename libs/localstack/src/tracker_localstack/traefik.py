@@ -63,6 +63,10 @@ def write_config(
 # What Traefik probes to keep a server in rotation. Not the portal's /health: that one reports
 # on the whole system and answers 503 while any other part is down.
 LIVENESS_PATHS = {"portal": "/docs"}
+# How often, and how patiently: a replica that died is out of rotation within `interval`, while
+# the routes' `retry-unreached` sends a request it refused to another replica, retrying for
+# longer than that. The compose labels say the same (checked by the compose test).
+HEALTH_CHECK = {"interval": "500ms", "timeout": "1s"}
 
 
 def _services(services: dict[str, list[str]]) -> dict[str, Any]:
@@ -74,8 +78,7 @@ def _services(services: dict[str, list[str]]) -> dict[str, Any]:
                         "servers": [{"url": url} for url in urls],
                         "healthCheck": {
                             "path": LIVENESS_PATHS.get(name, "/health"),
-                            "interval": "2s",
-                            "timeout": "1s",
+                            **HEALTH_CHECK,
                         },
                     }
                 }
