@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 from async_lru import alru_cache
 
-# (name, service, path): what "up" means for each part.
+# (name, service, path): what "up" means for each part. A service's first check says whether
+# a replica of it is up at all.
 CHECKS = (
     ("ingest", "ingest", "/health"),
     ("query", "query", "/health"),
@@ -31,7 +32,8 @@ CHECKS = (
     ("database", "query", "/db-check"),
     ("live feed", "realtime", "/feed-check"),
 )
-SERVICES = tuple(dict.fromkeys(service for _, service, _ in CHECKS))
+LIVENESS = {service: name for name, service, _ in reversed(CHECKS)}
+"""Each service's first check."""
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 UNREACHABLE, FAILING = "unreachable", "failing"
 
@@ -105,7 +107,7 @@ def _over_replicas(outcomes: list[str]) -> str:
 
 
 def _status(checks: dict[str, str]) -> str:
-    if any(checks[service] in (UNREACHABLE, FAILING) for service in SERVICES):
+    if any(checks[name] in (UNREACHABLE, FAILING) for name in LIVENESS.values()):
         return DOWN
     return OK if all(outcome == OK for outcome in checks.values()) else DEGRADED
 
