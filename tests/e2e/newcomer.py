@@ -21,9 +21,12 @@ from redis import Redis
 
 from tests.waiting import eventually
 from tracker_contracts import EVENTS_STREAM
-from tracker_localstack.ports import free_port
+from tracker_localstack.__main__ import REPLICA_PORT_STEP
+from tracker_localstack.ports import free_port, free_port_with_room
 from tracker_localstack.postgres import EmbeddedPostgres
 from tracker_localstack.settings import LocalSettings
+
+from .stack import REPLICATED
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_START = "Agent Task Tracker is up:"
@@ -40,6 +43,7 @@ PORT_SETTINGS = [
     "WEB_PORT",
 ]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+OUTPUT = "make-run-output.log"  # in the data folder
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,11 @@ class Newcomer:
         whole = written[: written.rfind(b"\n") + 1]
         requests = [json.loads(line) for line in whole.splitlines() if line.strip()]
         return requests, offset + len(whole)
+
+    @property
+    def output(self) -> str:
+        """Everything `make run` printed so far, without colours."""
+        return plain((self.data_dir / OUTPUT).read_text(errors="replace"))
 
     @property
     def access_log(self) -> Path:
@@ -97,14 +106,20 @@ def fresh_shell_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def make_run(data_dir: Path) -> Iterator[Newcomer]:
-    """`make run` in the repository, stopped with Ctrl-C (SIGINT to its process group)."""
+def make_run(data_dir: Path, **settings: str) -> Iterator[Newcomer]:
+    """`make run` in the repository with `settings` (e.g. INGEST_REPLICAS="2") in its
+    environment, stopped with Ctrl-C (SIGINT to its process group)."""
     _refuse_a_configured_dotenv()
     ports = {name: free_port() for name in PORT_SETTINGS}
+    for service in REPLICATED:
+        replicas = int(settings.get(f"{service}_REPLICAS", "1"))
+        ports[f"{service}_PORT"] = free_port_with_room(replicas, REPLICA_PORT_STEP)
     env = fresh_shell_env(
-        LOCAL_DATA_DIR=str(data_dir), **{name: str(port) for name, port in ports.items()}
+        LOCAL_DATA_DIR=str(data_dir),
+        **{name: str(port) for name, port in ports.items()},
+        **settings,
     )
-    output = data_dir / "make-run-output.log"
+    output = data_dir / OUTPUT
     with output.open("wb") as sink:
         process = subprocess.Popen(
             ["make", "run"],

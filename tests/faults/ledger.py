@@ -6,6 +6,7 @@ applied exactly once, no fail event at all, each unknown event at most once.
 """
 
 import asyncio
+import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,14 @@ SUMMARIES: list[str] = []
 class Ledger:
     project: str
     outcomes: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, int | None] = field(default_factory=dict)
+    """Each event's HTTP status; None when no answer came."""
+    sent_at: dict[str, float] = field(default_factory=dict)
+    """When each request left (`time.monotonic()`)."""
+
+    def answered(self, status: int, after: float) -> int:
+        """How many requests sent after `after` were answered `status`."""
+        return sum(1 for e, s in self.statuses.items() if s == status and self.sent_at[e] > after)
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes.values() if o == outcome)
@@ -46,31 +55,35 @@ async def burst(
     fault: Callable[[], Awaitable[None]] | None = None,
     fault_after: int = 0,
     concurrency: int = 16,
+    headers: dict[str, str] | None = None,
+    until_fault_ends: bool = False,
 ) -> Ledger:
-    """Send `count` start webhooks (one task each); run `fault` once `fault_after` were sent."""
+    """Send `count` start webhooks (one task each); run `fault` once `fault_after` were sent.
+    With `until_fault_ends`, stop sending (before `count`) once the fault is over."""
     ledger = Ledger(project=project or new_project())
     sent = 0
-    fault_started = asyncio.Event()
+    fault_started, fault_ended = asyncio.Event(), asyncio.Event()
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):
         queue.put_nowait(i)
 
     async def send(client: httpx.AsyncClient) -> None:
         nonlocal sent
-        while not queue.empty():
+        while not queue.empty() and not (until_fault_ends and fault_ended.is_set()):
             i = queue.get_nowait()
             event_id = str(uuid.uuid4())
             payload = body(
                 EventKind.START, project=ledger.project, task_id=f"t{i}", event_id=event_id
             )
+            ledger.sent_at[event_id] = time.monotonic()
+            status: int | None = None
             try:
                 response = await client.post("/webhook/start", json=payload)
-                outcome = (
-                    OK if response.is_success else FAIL if response.status_code < 500 else UNKNOWN
-                )
+                status = response.status_code
+                outcome = OK if response.is_success else FAIL if status < 500 else UNKNOWN
             except httpx.HTTPError:
                 outcome = UNKNOWN
-            ledger.outcomes[event_id] = outcome
+            ledger.outcomes[event_id], ledger.statuses[event_id] = outcome, status
             sent += 1
             if sent >= fault_after:
                 fault_started.set()
@@ -79,8 +92,9 @@ async def burst(
         if fault is not None:
             await fault_started.wait()
             await fault()
+            fault_ended.set()
 
-    async with httpx.AsyncClient(base_url=ingest_url, timeout=5) as client:
+    async with httpx.AsyncClient(base_url=ingest_url, timeout=5, headers=headers) as client:
         await asyncio.gather(inject(), *(send(client) for _ in range(concurrency)))
     return ledger
 

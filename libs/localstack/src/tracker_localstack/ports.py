@@ -14,6 +14,16 @@ def free_port() -> int:
         return port
 
 
+def free_port_with_room(replicas: int, step: int) -> int:
+    """A free port `port` for tests such that `port + step * i` is free too for every further
+    replica i (as `make run` places replicas)."""
+    while True:
+        port = free_port()
+        further = [port + step * i for i in range(1, replicas)]
+        if all(p < 65536 and not in_use("127.0.0.1", p) for p in further):
+            return port
+
+
 @dataclass(frozen=True)
 class WantedPort:
     """A port a part of the system will listen on, and the setting that moves it."""
