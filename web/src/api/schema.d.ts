@@ -777,6 +777,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Tokens and cost of the step this event reports (not a running total); the task's totals are the sum over its events. */
+            usage?: components["schemas"]["Usage"] | null;
         };
         /**
          * EventError
@@ -854,6 +856,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Tokens and cost of the step this event reports (not a running total); the task's totals are the sum over its events. */
+            usage?: components["schemas"]["Usage"] | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -926,6 +930,26 @@ export interface components {
          *       "task": "Build feature",
          *       "task_id": "task-123"
          *     }
+         * @example {
+         *       "agent": "claude-3-5",
+         *       "message": "Ran the tests",
+         *       "metadata": {
+         *         "step": "tests"
+         *       },
+         *       "progress": 80,
+         *       "project": "my-project",
+         *       "task": "Build feature",
+         *       "task_id": "task-123",
+         *       "usage": {
+         *         "cache_read_tokens": 5000,
+         *         "cache_write_tokens": 0,
+         *         "cost": 0.0123,
+         *         "currency": "USD",
+         *         "input_tokens": 1200,
+         *         "model": "claude-sonnet-4-5",
+         *         "output_tokens": 340
+         *       }
+         *     }
          */
         StatusWebhook: {
             /**
@@ -972,6 +996,51 @@ export interface components {
             progress?: number | null;
             /** Message */
             message?: string | null;
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Tokens and cost of the step this event reports (not a running total); the task's totals are the sum over its events. */
+            usage?: components["schemas"]["Usage"] | null;
+        };
+        /**
+         * Usage
+         * @description What the step this event reports used: a delta, added to the task's totals, never a
+         *     running total. Every field is optional, but at least one is given.
+         * @example {
+         *       "cache_read_tokens": 5000,
+         *       "cache_write_tokens": 0,
+         *       "cost": 0.0123,
+         *       "currency": "USD",
+         *       "input_tokens": 1200,
+         *       "model": "claude-sonnet-4-5",
+         *       "output_tokens": 340
+         *     }
+         */
+        Usage: {
+            /**
+             * Model
+             * @description The model the step used.
+             */
+            model?: string | null;
+            /** Input Tokens */
+            input_tokens?: number | null;
+            /** Output Tokens */
+            output_tokens?: number | null;
+            /** Cache Read Tokens */
+            cache_read_tokens?: number | null;
+            /** Cache Write Tokens */
+            cache_write_tokens?: number | null;
+            /**
+             * Cost
+             * @description What the step cost, in `currency`; kept to 10 decimal places.
+             */
+            cost?: number | null;
+            /**
+             * Currency
+             * @description The currency of `cost`; USD when omitted.
+             */
+            currency?: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -1260,9 +1329,19 @@ export interface components {
          *         "project": "my-project",
          *         "status": "running",
          *         "task": "Build feature",
-         *         "task_id": "task-123"
+         *         "task_id": "task-123",
+         *         "usage": {
+         *           "cost": 0.0123,
+         *           "currency": "USD",
+         *           "model": "claude-sonnet-4-5"
+         *         }
          *       },
-         *       "received_at": "2024-01-01T10:15:00Z"
+         *       "received_at": "2024-01-01T10:15:00Z",
+         *       "usage": {
+         *         "cost": 0.0123,
+         *         "currency": "USD",
+         *         "model": "claude-sonnet-4-5"
+         *       }
          *     }
          */
         EventOut: {
@@ -1292,6 +1371,8 @@ export interface components {
             payload: {
                 [key: string]: unknown;
             };
+            /** @description What this event's step used (not a running total); null when it did not say. */
+            usage: components["schemas"]["Usage"] | null;
         };
         /** HealthOut */
         HealthOut: {
@@ -1683,7 +1764,16 @@ export interface components {
          *       "status": "running",
          *       "task_id": "task-123",
          *       "title": "Build feature",
-         *       "updated_at": "2024-01-01T10:15:00Z"
+         *       "updated_at": "2024-01-01T10:15:00Z",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         TaskDetailOut: {
@@ -1736,6 +1826,8 @@ export interface components {
              * @description When the task's newest event happened (the agent's `timestamp`, else its receipt). A live message older than this only adds history; see the lifecycle rules.
              */
             last_event_at: string | null;
+            /** @description Tokens and cost of the task's events added up; null when none reported any usage. */
+            usage: components["schemas"]["UsageTotalsOut"] | null;
             /** Stack Trace */
             stack_trace: string | null;
             /** Events */
@@ -1758,7 +1850,16 @@ export interface components {
          *       "status": "running",
          *       "task_id": "task-123",
          *       "title": "Build feature",
-         *       "updated_at": "2024-01-01T10:15:00Z"
+         *       "updated_at": "2024-01-01T10:15:00Z",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         TaskOut: {
@@ -1811,6 +1912,8 @@ export interface components {
              * @description When the task's newest event happened (the agent's `timestamp`, else its receipt). A live message older than this only adds history; see the lifecycle rules.
              */
             last_event_at: string | null;
+            /** @description Tokens and cost of the task's events added up; null when none reported any usage. */
+            usage: components["schemas"]["UsageTotalsOut"] | null;
         };
         /**
          * TaskSort
@@ -1863,6 +1966,36 @@ export interface components {
              * @description One per bucket, oldest first, zeros included.
              */
             points: components["schemas"]["PointOut"][];
+        };
+        /**
+         * UsageTotalsOut
+         * @description The sum of what a task's events reported using.
+         * @example {
+         *       "cache_read_tokens": 20000,
+         *       "cache_write_tokens": 1500,
+         *       "cost": {
+         *         "USD": 0.0731
+         *       },
+         *       "input_tokens": 5200,
+         *       "output_tokens": 1340
+         *     }
+         */
+        UsageTotalsOut: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /**
+             * Cost
+             * @description Per currency (ISO 4217 code): amounts in different currencies are never added together. Empty when no event reported a cost.
+             */
+            cost: {
+                [key: string]: number;
+            };
         };
         /** WaitingOut */
         WaitingOut: {

@@ -13,6 +13,10 @@ export type Bucket = Schemas["BucketUnit"];
 export type Project = Schemas["ProjectOut"];
 export type Task = Schemas["TaskOut"];
 export type TaskEvent = Schemas["EventOut"];
+/** What one event's step used (a delta), as its webhook sent it. */
+export type Usage = Schemas["Usage"];
+/** The sum of a task's events' usage; cost per currency. */
+export type UsageTotals = Schemas["UsageTotalsOut"];
 export type TaskDetail = Schemas["TaskDetailOut"];
 export type Agent = Schemas["AgentOut"];
 export type Stats = Schemas["StatsOut"];

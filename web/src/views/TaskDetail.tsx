@@ -45,6 +45,7 @@ function asEvent(message: TaskMessage): TaskEvent | null {
     occurred_at: message.timestamp,
     received_at: message.timestamp,
     payload: { ...data },
+    usage: data.usage ?? null,
   };
 }
 

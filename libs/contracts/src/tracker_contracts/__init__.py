@@ -68,7 +68,11 @@ from ._stream import (
 )
 from ._webhooks import (
     ACTIVE_STATUSES,
+    COST_DECIMAL_PLACES,
+    COST_MAX,
+    DEFAULT_CURRENCY,
     METADATA_MAX_BYTES,
+    TOKENS_MAX,
     ErrorWebhook,
     FinishWebhook,
     Name,
@@ -76,13 +80,17 @@ from ._webhooks import (
     StatusWebhook,
     TaskStatus,
     Timestamp,
+    Usage,
     Webhook,
     WebhookBase,
 )
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "COST_DECIMAL_PLACES",
+    "COST_MAX",
     "DATA_FIELD",
+    "DEFAULT_CURRENCY",
     "EVENTS_STREAM",
     "EVENT_ADAPTER",
     "GATEWAY_IDENTITY_SWITCH",
@@ -93,6 +101,7 @@ __all__ = [
     "PROJECTS_HEADER",
     "QUERY_GROUP",
     "SEQUENCE_FIELD",
+    "TOKENS_MAX",
     "WEBHOOK_FOR_KIND",
     "AnyTaskEvent",
     "BatchEvent",
@@ -132,6 +141,7 @@ __all__ = [
     "TaskStatusData",
     "Timestamp",
     "Undecodable",
+    "Usage",
     "Webhook",
     "WebhookBase",
     "WebhookBatch",
