@@ -374,6 +374,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tokens and cost per project, agent, model or day
+         * @description Sorted by key. `by=day` covers the window as `/api/stats/usage/timeseries` with `bucket=day` does (the last 60 days when no `since` is given), days without usage left out.
+         */
+        get: operations["get_usage_api_stats_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/usage/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tokens and cost per minute, hour or day
+         * @description Usage counts in the bucket its event happened in. Without `since`, the window is the last 60 buckets.
+         */
+        get: operations["get_usage_series_api_stats_usage_timeseries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/usage/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tasks that cost the most
+         * @description Ranked by the cost, in `currency`, of their events in the filter (all time without `since` and `until`); most expensive first.
+         */
+        get: operations["get_costly_tasks_api_stats_usage_tasks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stats/projects/summary": {
         parameters: {
             query?: never;
@@ -1118,6 +1178,50 @@ export interface components {
          * @enum {string}
          */
         BucketUnit: "minute" | "hour" | "day";
+        /**
+         * CostlyTaskOut
+         * @example {
+         *       "agent": "claude-3-5",
+         *       "cost": 1.25,
+         *       "currency": "USD",
+         *       "project": "my-project",
+         *       "status": "completed",
+         *       "task_id": "task-123",
+         *       "title": "Build feature",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 1.25
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
+         *     }
+         */
+        CostlyTaskOut: {
+            /** Project */
+            project: string;
+            /** Task Id */
+            task_id: string;
+            /** Title */
+            title: string;
+            /**
+             * Agent
+             * @description The agent of the task's newest event.
+             */
+            agent: string;
+            status: components["schemas"]["TaskStatus"];
+            /**
+             * Cost
+             * @description What the task's events in the filter cost, in `currency`.
+             */
+            cost: number;
+            /** Currency */
+            currency: string;
+            /** @description The tokens and cost of those events. */
+            usage: components["schemas"]["UsageTotalsOut"];
+        };
         /** DbCheckOut */
         DbCheckOut: {
             /**
@@ -1518,7 +1622,16 @@ export interface components {
          *       "stale_tasks": 0,
          *       "success_rate": 0.897,
          *       "total_projects": 1,
-         *       "total_tasks": 42
+         *       "total_tasks": 42,
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         ProjectStatsOut: {
@@ -1540,6 +1653,8 @@ export interface components {
              * @description Mean duration in seconds of completed tasks; null when none has completed.
              */
             average_duration: number | null;
+            /** @description Tokens and cost the events in the filter reported (by when each happened and the agent that reported it); cost per currency. */
+            usage: components["schemas"]["UsageTotalsOut"];
             /** Project */
             project: string;
             /**
@@ -1591,7 +1706,16 @@ export interface components {
          *       "success_rate": 0.897,
          *       "total_projects": 1,
          *       "total_tasks": 42,
-         *       "updated_at": "2024-01-01T10:00:00Z"
+         *       "updated_at": "2024-01-01T10:00:00Z",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         ProjectSummaryOut: {
@@ -1613,6 +1737,8 @@ export interface components {
              * @description Mean duration in seconds of completed tasks; null when none has completed.
              */
             average_duration: number | null;
+            /** @description Tokens and cost the events in the filter reported (by when each happened and the agent that reported it); cost per currency. */
+            usage: components["schemas"]["UsageTotalsOut"];
             /** Project */
             project: string;
             /**
@@ -1718,7 +1844,16 @@ export interface components {
          *       "completed_tasks": 35,
          *       "failed_tasks": 4,
          *       "total_projects": 5,
-         *       "total_tasks": 42
+         *       "total_tasks": 42,
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         StatsOut: {
@@ -1740,6 +1875,8 @@ export interface components {
              * @description Mean duration in seconds of completed tasks; null when none has completed.
              */
             average_duration: number | null;
+            /** @description Tokens and cost the events in the filter reported (by when each happened and the agent that reported it); cost per currency. */
+            usage: components["schemas"]["UsageTotalsOut"];
         };
         /**
          * SummarySort
@@ -1966,6 +2103,119 @@ export interface components {
              * @description One per bucket, oldest first, zeros included.
              */
             points: components["schemas"]["PointOut"][];
+        };
+        /**
+         * UsageKey
+         * @description What a breakdown of usage is by.
+         * @enum {string}
+         */
+        UsageKey: "project" | "agent" | "model" | "day";
+        /**
+         * UsagePointOut
+         * @example {
+         *       "cache_read_tokens": 20000,
+         *       "cache_write_tokens": 1500,
+         *       "cost": {
+         *         "USD": 0.0731
+         *       },
+         *       "input_tokens": 5200,
+         *       "output_tokens": 1340
+         *     }
+         */
+        UsagePointOut: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /**
+             * Cost
+             * @description Per currency (ISO 4217 code): amounts in different currencies are never added together. Empty when no event reported a cost.
+             */
+            cost: {
+                [key: string]: number;
+            };
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
+        /**
+         * UsageSeriesOut
+         * @example {
+         *       "bucket": "day",
+         *       "points": [
+         *         {
+         *           "cache_read_tokens": 20000,
+         *           "cache_write_tokens": 1500,
+         *           "cost": {
+         *             "USD": 0.0731
+         *           },
+         *           "input_tokens": 5200,
+         *           "output_tokens": 1340,
+         *           "start": "2024-01-01T00:00:00Z"
+         *         }
+         *       ],
+         *       "since": "2024-01-01T00:00:00Z",
+         *       "until": "2024-01-02T00:00:00Z"
+         *     }
+         */
+        UsageSeriesOut: {
+            bucket: components["schemas"]["BucketUnit"];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /**
+             * Points
+             * @description One per bucket, oldest first, zeros included.
+             */
+            points: components["schemas"]["UsagePointOut"][];
+        };
+        /**
+         * UsageShareOut
+         * @example {
+         *       "cache_read_tokens": 20000,
+         *       "cache_write_tokens": 1500,
+         *       "cost": {
+         *         "USD": 0.0731
+         *       },
+         *       "input_tokens": 5200,
+         *       "key": "claude-sonnet-4-5",
+         *       "output_tokens": 1340
+         *     }
+         */
+        UsageShareOut: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /**
+             * Cost
+             * @description Per currency (ISO 4217 code): amounts in different currencies are never added together. Empty when no event reported a cost.
+             */
+            cost: {
+                [key: string]: number;
+            };
+            /**
+             * Key
+             * @description The project, agent or model name ('' for usage reported without a model), or the day (`2026-01-01`, UTC).
+             */
+            key: string;
         };
         /**
          * UsageTotalsOut
@@ -3202,11 +3452,11 @@ export interface operations {
             query?: {
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3267,11 +3517,11 @@ export interface operations {
             query?: {
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3332,11 +3582,11 @@ export interface operations {
             query?: {
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3398,11 +3648,11 @@ export interface operations {
                 limit?: number;
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3464,11 +3714,11 @@ export interface operations {
                 bucket?: components["schemas"]["BucketUnit"];
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3484,6 +3734,207 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimeSeriesOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_usage_api_stats_usage_get: {
+        parameters: {
+            query: {
+                /** @description What to break usage down by. */
+                by: components["schemas"]["UsageKey"];
+                /** @description Only these projects; repeatable. */
+                project?: string[];
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
+                agent?: string | null;
+                /** @description Tasks started at or after (for usage: events that happened). */
+                since?: string | null;
+                /** @description Tasks started before (for usage: events that happened). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageShareOut"][];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_usage_series_api_stats_usage_timeseries_get: {
+        parameters: {
+            query?: {
+                bucket?: components["schemas"]["BucketUnit"];
+                /** @description Only these projects; repeatable. */
+                project?: string[];
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
+                agent?: string | null;
+                /** @description Tasks started at or after (for usage: events that happened). */
+                since?: string | null;
+                /** @description Tasks started before (for usage: events that happened). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSeriesOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_costly_tasks_api_stats_usage_tasks_get: {
+        parameters: {
+            query?: {
+                /** @description ISO 4217 code of the cost to rank by. */
+                currency?: string;
+                limit?: number;
+                /** @description Only these projects; repeatable. */
+                project?: string[];
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
+                agent?: string | null;
+                /** @description Tasks started at or after (for usage: events that happened). */
+                since?: string | null;
+                /** @description Tasks started before (for usage: events that happened). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostlyTaskOut"][];
                 };
             };
             /** @description Missing or invalid API key. */

@@ -205,9 +205,11 @@ Cost = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
 """A non-negative decimal amount; exact in Python and PostgreSQL (NUMERIC), a number in JSON."""
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+"""An ISO 4217 currency code, in capitals."""
 Currency = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    StringConstraints(pattern=CURRENCY_PATTERN),
     Field(description="ISO 4217 code in capitals, such as USD or EUR."),
 ]
 ModelName = Annotated[

@@ -19,7 +19,8 @@ messages and the dashboard follow too. This fold adds what only the stored task 
 """
 
 import json
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Self
@@ -54,13 +55,22 @@ class UsageTotals:
     """Per currency."""
 
     def plus(self, usage: Usage) -> "UsageTotals":
-        cost = dict(self.cost)
-        if usage.cost is not None and usage.currency is not None:
-            cost[usage.currency] = cost.get(usage.currency, Decimal(0)) + usage.cost
-        return UsageTotals(
-            **{name: getattr(self, name) + (getattr(usage, name) or 0) for name in TOKENS},
-            cost=cost,
-        )
+        """These totals with what one event's step used."""
+        tokens = (getattr(usage, name) or 0 for name in TOKENS)
+        return self.added(tokens, usage.currency, usage.cost)
+
+    def added(
+        self, tokens: Iterable[int], currency: str | None, cost: Decimal | None
+    ) -> "UsageTotals":
+        """These totals with more tokens (in `TOKENS` order), and a cost in a currency."""
+        cost_by_currency = dict(self.cost)
+        if currency and cost is not None:
+            cost_by_currency[currency] = cost_by_currency.get(currency, Decimal(0)) + cost
+        counts = {
+            name: getattr(self, name) + int(count)
+            for name, count in zip(TOKENS, tokens, strict=True)
+        }
+        return replace(replace(self, **counts), cost=cost_by_currency)
 
     def to_json(self) -> str:
         """As stored in `tasks.usage`: amounts as decimal text, so they stay exact."""

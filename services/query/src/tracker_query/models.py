@@ -271,6 +271,27 @@ class EventUsage(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
 
 
+class KeptUsage(Base):
+    """`event_usage` summed per project, agent, model and currency, kept by a database trigger
+    (migration 0007): statistics without a time window read these few rows. An event without a
+    model or a cost counts under ''."""
+
+    __tablename__ = "usage_totals"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    events: Mapped[int] = mapped_column(BigInteger)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[Decimal] = mapped_column(Numeric)
+
+
 class SweepLease(Base):
     """When each periodic sweep last started: a replica runs a sweep only after claiming its
     row, so the sweep runs once per interval however many replicas there are."""

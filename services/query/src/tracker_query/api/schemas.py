@@ -30,7 +30,7 @@ class ProjectOut(BaseModel):
     updated_at: datetime = Field(description="Time of the project's latest applied event.")
 
 
-_USAGE_TOTALS_EXAMPLE: dict[str, Any] = {
+USAGE_TOTALS_EXAMPLE: dict[str, Any] = {
     "input_tokens": 5200,
     "output_tokens": 1340,
     "cache_read_tokens": 20000,
@@ -42,7 +42,7 @@ _USAGE_TOTALS_EXAMPLE: dict[str, Any] = {
 class UsageTotalsOut(BaseModel):
     """The sum of what a task's events reported using."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_USAGE_TOTALS_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [USAGE_TOTALS_EXAMPLE]})
 
     input_tokens: int
     output_tokens: int
@@ -52,6 +52,11 @@ class UsageTotalsOut(BaseModel):
         description="Per currency (ISO 4217 code): amounts in different currencies are never "
         "added together. Empty when no event reported a cost."
     )
+
+
+def usage_out(usage: Any) -> UsageTotalsOut:
+    """The totals of a `UsageTotals` (or any object with the same attributes)."""
+    return UsageTotalsOut.model_validate(usage, from_attributes=True)
 
 
 class TaskOut(BaseModel):
@@ -77,7 +82,7 @@ class TaskOut(BaseModel):
                     "duration_seconds": None,
                     "updated_at": "2024-01-01T10:15:00Z",
                     "last_event_at": "2024-01-01T10:15:00Z",
-                    "usage": _USAGE_TOTALS_EXAMPLE,
+                    "usage": USAGE_TOTALS_EXAMPLE,
                 }
             ]
         }
@@ -129,6 +134,7 @@ class StatsOut(BaseModel):
                     "completed_tasks": 35,
                     "failed_tasks": 4,
                     "average_duration": 2450.5,
+                    "usage": USAGE_TOTALS_EXAMPLE,
                 }
             ]
         }
@@ -141,6 +147,10 @@ class StatsOut(BaseModel):
     failed_tasks: int
     average_duration: float | None = Field(
         description="Mean duration in seconds of completed tasks; null when none has completed."
+    )
+    usage: UsageTotalsOut = Field(
+        description="Tokens and cost the events in the filter reported (by when each happened "
+        "and the agent that reported it); cost per currency."
     )
 
 

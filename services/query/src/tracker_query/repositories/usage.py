@@ -31,6 +31,11 @@ _RECORD = text(f"""
                          CAST(:models AS text[]), CAST(:occurred_at AS timestamptz[]),
                          {", ".join(f"CAST(:{name} AS bigint[])" for name in TOKENS)},
                          CAST(:costs AS numeric[]), CAST(:currencies AS text[]))
+         AS new (event_id, task_pk, project_id, agent_id, model, occurred_at, {_COLUMNS},
+                 cost, currency)
+    -- The trigger adds each row to its `usage_totals` row: in key order, so that concurrent
+    -- appliers queue there instead of deadlocking.
+    ORDER BY project_id, agent_id, coalesce(model, ''), coalesce(currency, '')
     ON CONFLICT (event_id) DO NOTHING
 """)
 
