@@ -50,6 +50,13 @@ def test_seed_examples_flow_through_to_the_api(ingest, query) -> None:
         "completed_tasks": 1,
         "failed_tasks": 1,
         "average_duration": 1800.0,
+        "usage": {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cache_read_tokens": 0,
+            "cache_write_tokens": 0,
+            "cost": {},
+        },
     }
     assert sorted(p["name"] for p in httpx.get(f"{query.url}/api/projects").json()) == [
         "another-project",
