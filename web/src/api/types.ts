@@ -17,6 +17,11 @@ export type TaskEvent = Schemas["EventOut"];
 export type Usage = Schemas["Usage"];
 /** The sum of a task's events' usage; cost per currency. */
 export type UsageTotals = Schemas["UsageTotalsOut"];
+/** `GET /api/stats/usage?by=…`: one project, agent, model or day. */
+export type UsageShare = Schemas["UsageShareOut"];
+export type UsageSeries = Schemas["UsageSeriesOut"];
+/** `GET /api/stats/usage/tasks`: one of the most expensive tasks. */
+export type CostlyTask = Schemas["CostlyTaskOut"];
 export type TaskDetail = Schemas["TaskDetailOut"];
 export type Agent = Schemas["AgentOut"];
 export type Stats = Schemas["StatsOut"];
