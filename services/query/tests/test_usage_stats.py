@@ -186,7 +186,7 @@ async def test_a_limited_key_sees_only_its_projects_usage(api, apply) -> None:
 
 async def test_kept_totals_follow_redelivery_and_deletion(api, apply, sessions) -> None:
     """The trigger-kept sums (read without a time window) equal a recount of the events, after
-    the same events are applied again and after a task is deleted."""
+    the same events are applied again and after a task is deleted; a deleted project's go."""
     await apply(*EVENTS)
     await apply(*EVENTS)
     for_all_time = StatsFilter()
@@ -196,10 +196,13 @@ async def test_kept_totals_follow_redelivery_and_deletion(api, apply, sessions) 
             kept = await usage_by(session, for_all_time, key)
             assert kept == await usage_by(session, recount, key)
         await session.execute(text("DELETE FROM tasks WHERE task_id = 't3'"))
-    async with sessions() as session:
+    async with sessions() as session, session.begin():
         kept = await usage_by(session, for_all_time, UsageKey.PROJECT)
         assert kept == await usage_by(session, recount, UsageKey.PROJECT)
         assert kept["b"].cost == {}
+        await session.execute(text("DELETE FROM projects WHERE name = 'a'"))
+    async with sessions() as session:
+        assert set(await usage_by(session, for_all_time, UsageKey.PROJECT)) == {"b"}
 
 
 async def test_windowed_usage_reads_the_time_index(sessions, apply) -> None:
