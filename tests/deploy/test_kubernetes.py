@@ -131,6 +131,16 @@ def test_every_container_is_read_only_without_capabilities(documents) -> None:
         assert "privileged" not in security, container.name
 
 
+def test_no_volume_is_mounted_inside_a_read_only_one(documents) -> None:
+    """The runtime cannot create a mount point in a read-only volume: the pod would not start."""
+    for container in containers(documents):
+        mounts = container.spec.get("volumeMounts", [])
+        read_only = [m["mountPath"] for m in mounts if m.get("readOnly")]
+        for mount in mounts:
+            inside = [p for p in read_only if mount["mountPath"].startswith(p.rstrip("/") + "/")]
+            assert inside == [], (container.name, mount["mountPath"], inside)
+
+
 def test_every_container_has_resource_requests_and_limits(documents) -> None:
     for container in containers(documents):
         resources = container.spec["resources"]
