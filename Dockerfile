@@ -13,7 +13,8 @@
 #             the portal (the default, port 8005): aggregate /health and one OpenAPI document;
 #             python -m tracker_gateway.keysync /gateway-keys/api-keys.yml --watch writes the
 #             API keys Traefik's key-check plugin uses into /gateway-keys (a volume shared with
-#             Traefik).
+#             Traefik); on Kubernetes, python -m tracker_gateway.static_config writes Traefik's
+#             static file first (deploy/base/gateway.yaml).
 # The dashboard is a different build: web/Dockerfile.
 # SERVICE has no default on purpose (the check skipped above would warn of it): a build without
 # it fails at once, "base name should not be blank".
