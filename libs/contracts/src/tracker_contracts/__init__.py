@@ -64,7 +64,9 @@ from ._stream import (
     encode_event,
     event_json,
     frame,
+    idempotency_record_key,
     reply_text,
+    stream_key,
 )
 from ._webhooks import (
     ACTIVE_STATUSES,
@@ -145,6 +147,7 @@ __all__ = [
     "envelop",
     "event_json",
     "frame",
+    "idempotency_record_key",
     "identity_of",
     "is_newest",
     "live_message",
@@ -152,4 +155,5 @@ __all__ = [
     "reply_text",
     "sets_status",
     "status_set_by",
+    "stream_key",
 ]

@@ -28,11 +28,12 @@ from tracker_contracts import DATA_FIELD, SEQUENCE_FIELD, appended_count_key, re
 logger = logging.getLogger(__name__)
 
 # KEYS[1] the stream, KEYS[2] how many entries this script ever appended to it, KEYS[3..]
-# idempotency records. ARGV[1] most unapplied entries the stream may hold, ARGV[2] the records'
-# lifetime in seconds, then three values per append: the index in KEYS of its record (0: none),
-# the record to write, the stream entry. Returns nil when the backlog is full (nothing written),
-# else {position, record, ...} for each append (counted from 1) that found a record and was
-# skipped: a short reply when, as usual, every append went in.
+# idempotency records: all in the stream's Redis Cluster slot (`stream_key`). ARGV[1] most
+# unapplied entries the stream may hold, ARGV[2] the records' lifetime in seconds, then three
+# values per append: the index in KEYS of its record (0: none), the record to write, the stream
+# entry. Returns nil when the backlog is full (nothing written), else {position, record, ...}
+# for each append (counted from 1) that found a record and was skipped: a short reply when, as
+# usual, every append went in.
 #
 # The backlog is what a consumer group has not applied yet: its pending entries plus those
 # after its last-delivered id. Entries it applied stay on the stream for replay (the consumer
@@ -40,8 +41,9 @@ logger = logging.getLogger(__name__)
 # entry carries its sequence number (the append count up to it, one small integer that every
 # reader ignores): the entries after a last-delivered id are the count now minus that entry's
 # sequence. When that entry has no sequence (the group has read nothing yet, or last read an
-# entry another writer appended), the backlog is taken to be XLEN until the group reads past
-# it; entries of other writers after ours are not counted. The backlog is capped by XLEN. All
+# entry another writer appended) or one above the count (numbered before the count was kept
+# under its present name), the backlog is taken to be XLEN until the group reads past it;
+# entries of other writers after ours are not counted. The backlog is capped by XLEN. All
 # this runs only when XLEN reaches the bound: below it, the backlog is below it too.
 _APPEND_SCRIPT = f"""
 local function sequence_at(id)
@@ -73,8 +75,10 @@ local function backlog(length)
     end
     if delivered ~= newest then
       local sequence = sequence_at(delivered)
-      if not sequence then
-        return length  -- read up to no entry of ours (none yet, or another writer's): unknown
+      if not sequence or sequence > appended then
+        -- Read up to no entry of ours (none yet, or another writer's), or to one numbered by a
+        -- count this one did not continue (kept under another name before): unknown.
+        return length
       end
       waiting = waiting + appended - sequence
     end
