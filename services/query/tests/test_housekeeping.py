@@ -11,7 +11,7 @@ from tests.factories import event
 from tests.plans import plan_of, sent_statements
 from tracker_contracts import EventKind, notices_channel
 from tracker_localstack.databases import plain_dsn
-from tracker_query.db import create_engine, create_sessionmaker
+from tracker_query.db import create_sessionmaker, create_sweep_engine
 from tracker_query.settings import QuerySettings
 from tracker_query.sweeps import (
     StaleTask,
@@ -46,8 +46,8 @@ async def age(settings: QuerySettings, table: str, column: str, seconds: int) ->
 
 
 async def sweep(settings: QuerySettings, **options: int) -> list[StaleTask]:
-    """One sweep by a replica of its own (its own engine), as if its interval had come."""
-    engine = create_engine(settings)
+    """One sweep by a worker of its own (its own engine), as if its interval had come."""
+    engine = create_sweep_engine(settings)
     try:
         async with Redis.from_url(str(settings.redis_url)) as redis:
             sweeper = Sweeper(

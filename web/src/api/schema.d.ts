@@ -504,7 +504,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** PostgreSQL answers and the event consumer is applying events */
+        /** PostgreSQL answers the API */
         get: operations["db_check_db_check_get"];
         put?: never;
         post?: never;
@@ -614,6 +614,7 @@ export interface components {
          *         "ingest": "ok",
          *         "live feed": "ok",
          *         "query": "ok",
+         *         "query worker": "ok",
          *         "realtime": "ok",
          *         "redis": "ok"
          *       },
@@ -1061,12 +1062,6 @@ export interface components {
              * @enum {string}
              */
             database: "connected" | "unreachable";
-            /**
-             * Consumer
-             * @enum {string}
-             */
-            consumer: "starting" | "running" | "waiting" | "stopped";
-            waiting: components["schemas"]["WaitingOut"] | null;
         };
         /** DeadLetterBacklogOut */
         DeadLetterBacklogOut: {
@@ -1301,14 +1296,6 @@ export interface components {
              * @constant
              */
             status: "ok";
-            /**
-             * Consumer
-             * @description The event consumer: `waiting` while the database cannot take events (they stay in the stream, nothing is lost or set aside, and they are applied when it can again).
-             * @enum {string}
-             */
-            consumer: "starting" | "running" | "waiting" | "stopped";
-            /** @description Why and since when it waits, if it does. */
-            waiting: components["schemas"]["WaitingOut"] | null;
             /** @description Events set aside (`GET /api/dead-letters`); null while Redis does not answer. */
             dead_letters: components["schemas"]["DeadLetterBacklogOut"] | null;
         };
@@ -1863,20 +1850,6 @@ export interface components {
              * @description One per bucket, oldest first, zeros included.
              */
             points: components["schemas"]["PointOut"][];
-        };
-        /** WaitingOut */
-        WaitingOut: {
-            /**
-             * Since
-             * Format: date-time
-             * @description When the database first refused the events.
-             */
-            since: string;
-            /**
-             * Reason
-             * @description The database's last refusal, e.g. a read-only database.
-             */
-            reason: string;
         };
         /**
          * WebSocketStats
@@ -3926,7 +3899,7 @@ export interface operations {
                     "application/json": components["schemas"]["DbCheckOut"];
                 };
             };
-            /** @description The database is down, or the consumer is down or waiting for it. */
+            /** @description The database does not answer. */
             503: {
                 headers: {
                     [name: string]: unknown;

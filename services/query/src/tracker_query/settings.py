@@ -22,7 +22,36 @@ class QuerySettings(BaseSettings):
         default="postgresql+asyncpg://postgres@127.0.0.1:5442/tracker",
         description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
     )
-    database_pool_size: int = Field(default=5, ge=1)
+    # Connections each process may hold, per pool: an API process at most API_READ_POOL_SIZE +
+    # API_READ_POOL_OVERFLOW + API_WRITE_POOL_SIZE + API_WRITE_POOL_OVERFLOW (15), a worker
+    # CONSUMER_POOL_SIZE (2, in db.py) + SWEEP_POOL_SIZE (4).
+    api_read_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="API: connections kept open for reads (and `/db-check`).",
+    )
+    api_read_pool_overflow: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="API: more connections for reads opened under load, closed when returned.",
+    )
+    api_write_pool_size: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="API: connections kept open for changes (project settings, archive, delete).",
+    )
+    api_write_pool_overflow: int = Field(
+        default=3, ge=0, le=100, description="API: more connections for changes under load."
+    )
+    sweep_pool_size: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Worker: connections for the sweeps (one at a time) and its readiness check.",
+    )
     require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
     events_stream: str = EVENTS_STREAM
