@@ -88,3 +88,12 @@ def run_query() -> RunQuery:
             yield Query(api, worker_client, worker)
 
     return run
+
+
+RunWorker = Callable[[QuerySettings], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def run_worker() -> RunWorker:
+    """Runs one more worker with these settings for as long as the block lasts."""
+    return lambda settings: serving(create_worker(settings))

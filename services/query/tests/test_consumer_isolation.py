@@ -27,6 +27,7 @@ def settings(empty_database_url: str, redis_url: str, events_stream: str) -> Que
         redis_url=redis_url,
         events_stream=events_stream,
         claim_idle_ms=3_600_000,
+        dead_consumer_idle_seconds=7_200,
         apply_batch_size=2000,
     )
 

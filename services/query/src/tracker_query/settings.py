@@ -1,8 +1,9 @@
 import os
 import socket
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field, RedisDsn
+from pydantic import Field, RedisDsn, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH, QUERY_GROUP
@@ -96,6 +97,25 @@ class QuerySettings(BaseSettings):
         ge=1000,
         description="Entries pending longer than this are taken over from a stalled consumer.",
     )
+    dead_consumer_idle_seconds: float = Field(
+        default=3600,
+        gt=0,
+        description="A consumer of the group that has had nothing delivered or claimed this "
+        "long, that no living worker marks alive and that holds no pending entries (taken over "
+        "after CLAIM_IDLE_MS) is removed from the group. Well above CLAIM_IDLE_MS.",
+    )
+
+    @model_validator(mode="after")
+    def _removal_waits_for_claims(self) -> Self:
+        """Removal must wait until a dead consumer's entries can be taken over, and the living
+        must be able to mark themselves alive in time."""
+        shortest = max(self.claim_idle_ms / 1000, 2 * self.maintenance_interval_seconds)
+        if self.dead_consumer_idle_seconds <= shortest:
+            raise ValueError(
+                f"dead_consumer_idle_seconds must be above {shortest:g} (CLAIM_IDLE_MS and twice "
+                "MAINTENANCE_INTERVAL_SECONDS)"
+            )
+        return self
 
 
 @lru_cache
