@@ -1,5 +1,6 @@
 """Wire formats of Agent Task Tracker, shared by every service."""
 
+from ._backlog import BACKLOG_FUNCTIONS, GROUP_BACKLOG_SCRIPT
 from ._batch import (
     WEBHOOK_FOR_KIND,
     BatchEvent,
@@ -84,10 +85,12 @@ from ._webhooks import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "BACKLOG_FUNCTIONS",
     "DATA_FIELD",
     "EVENTS_STREAM",
     "EVENT_ADAPTER",
     "GATEWAY_IDENTITY_SWITCH",
+    "GROUP_BACKLOG_SCRIPT",
     "IDENTITY_HEADERS",
     "KEY_NAME_HEADER",
     "KEY_SCOPE_HEADER",

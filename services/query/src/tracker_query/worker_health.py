@@ -6,6 +6,10 @@
 - `GET /ready`, readiness: `200` while it is alive, PostgreSQL and Redis answer and its
   consumer applies events; `503` otherwise (also while it waits for a database that refuses
   events).
+- `GET /metrics`, Prometheus' text format: `tracker_consumer_group_lag`, the entries of the
+  stream its consumer group has not yet read or not yet acknowledged (by the rule ingest bounds
+  the stream with, `tracker_contracts._backlog`). Every worker reports the group's one figure,
+  something to scale the workers on.
 """
 
 import asyncio
@@ -13,17 +17,22 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tracker_contracts import GROUP_BACKLOG_SCRIPT, appended_count_key
 
 from .consumer import ConsumerState, EventConsumer
 from .db import CHECK_TIMEOUT_SECONDS, database_answers
 from .settings import QuerySettings
 
 router = APIRouter(tags=["health"])
+
+LAG_METRIC = "tracker_consumer_group_lag"
+_PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 Reachable = Literal["connected", "unreachable"]
 
@@ -129,3 +138,38 @@ async def _redis(redis: Redis) -> Reachable:
     except (RedisError, OSError, TimeoutError):
         return "unreachable"
     return "connected"
+
+
+@router.get(
+    "/metrics",
+    summary="The consumer group's lag, in Prometheus' text format",
+    response_class=PlainTextResponse,
+    responses={503: {"description": "Redis does not answer."}},
+)
+async def metrics(request: Request) -> PlainTextResponse:
+    worker = _worker(request)
+    stream, group = worker.settings.events_stream, worker.settings.consumer_group
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            lag = await group_lag(worker.redis, stream, group)
+    except (RedisError, OSError, TimeoutError):
+        return PlainTextResponse("# Redis does not answer\n", status_code=503)
+    labels = f'stream="{_label(stream)}",group="{_label(group)}"'
+    text = (
+        f"# HELP {LAG_METRIC} Entries of the stream the consumer group has not yet read or "
+        "not yet acknowledged.\n"
+        f"# TYPE {LAG_METRIC} gauge\n"
+        f"{LAG_METRIC}{{{labels}}} {lag}\n"
+    )
+    return PlainTextResponse(text, media_type=_PROMETHEUS_TEXT)
+
+
+async def group_lag(redis: Redis, stream: str, group: str) -> int:
+    """Entries of `stream` that `group` has not yet read or not yet acknowledged."""
+    backlog = redis.register_script(GROUP_BACKLOG_SCRIPT)
+    return int(await backlog(keys=[stream, appended_count_key(stream)], args=[group]))
+
+
+def _label(value: str) -> str:
+    """A label value as Prometheus' text format writes it."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
