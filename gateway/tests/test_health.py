@@ -57,6 +57,7 @@ async def portal(ingest: Service, cache_seconds: float) -> AsyncIterator[FastAPI
         ingest_url=ingest.url,
         query_url=nowhere,
         realtime_url=nowhere,
+        query_worker_url=nowhere,
         check_timeout_seconds=30,
         health_cache_seconds=cache_seconds,
     )

@@ -40,8 +40,16 @@ def ingest(service_env: dict[str, str]) -> Iterator[Service]:
 
 @pytest.fixture
 def query(service_env: dict[str, str]) -> Iterator[Service]:
-    """The query service, not yet started: tests decide when it runs."""
+    """The query API, not yet started: tests decide when it runs."""
     service = Service("tracker_query", service_env)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def query_worker(service_env: dict[str, str]) -> Iterator[Service]:
+    """The query worker, which applies the stream, not yet started: tests decide when it runs."""
+    service = Service("tracker_query", service_env, factory="worker:create_app")
     yield service
     service.stop()
 
@@ -73,7 +81,10 @@ def stack(
     database = f"tracker_stack_{uuid.uuid4().hex[:12]}"
     scopes = {"agent": "ingest", "dashboard": "read", "operator": "admin"}
     keys = {name: secrets.token_urlsafe(24) for name in scopes}
-    ports = {name: free_port() for name in ("GATEWAY", "INGEST", "QUERY", "PORTAL", "WEB")}
+    ports = {
+        name: free_port()
+        for name in ("GATEWAY", "INGEST", "QUERY", "QUERY_WORKER", "PORTAL", "WEB")
+    }
     ports["REALTIME"] = _port_with_a_free_neighbour(REPLICA_PORT_STEP)
     stream = f"test:{uuid.uuid4().hex}:events"
     env = {
@@ -111,8 +122,8 @@ def stack(
             logs=[output, data_dir / "logs" / "traefik-access.log"],
             keys_file=keys_file,
             service_urls={
-                name.lower(): f"http://127.0.0.1:{ports[name]}"
-                for name in ("INGEST", "QUERY", "REALTIME")
+                name.lower().replace("_", "-"): f"http://127.0.0.1:{ports[name]}"
+                for name in ("INGEST", "QUERY", "QUERY_WORKER", "REALTIME")
             },
         )
     finally:
@@ -138,8 +149,9 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], output: Path
         if process.poll() is not None:
             raise RuntimeError(f"the stack exited:\n{_failure_lines(output)}")
 
-    # Four passes: both realtime replicas, twice.
-    if not wait_until_routed(url, passes=4, still_running=still_running):
+    # Four passes: both realtime replicas, twice. Eight processes start at once on a machine
+    # that may be busy: they may take a minute before the first answers.
+    if not wait_until_routed(url, passes=4, seconds=120, still_running=still_running):
         raise TimeoutError(f"the stack never became healthy:\n{_failure_lines(output)}")
 
 

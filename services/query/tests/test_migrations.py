@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tracker_localstack.databases import drop_database, ensure_database, plain_dsn
-from tracker_query.db import create_engine
+from tracker_query.db import create_writing_engine
 from tracker_query.migrate import (
     alembic_config,
     newest_revisions,
@@ -28,7 +28,7 @@ async def test_the_migrated_schema_matches_the_models(settings: QuerySettings) -
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, Base.metadata))
 
-    engine = create_engine(settings)
+    engine = create_writing_engine(settings)
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(differences) == []

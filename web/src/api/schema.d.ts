@@ -564,7 +564,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** PostgreSQL answers and the event consumer is applying events */
+        /** PostgreSQL answers the API */
         get: operations["db_check_db_check_get"];
         put?: never;
         post?: never;
@@ -674,6 +674,7 @@ export interface components {
          *         "ingest": "ok",
          *         "live feed": "ok",
          *         "query": "ok",
+         *         "query worker": "ok",
          *         "realtime": "ok",
          *         "redis": "ok"
          *       },
@@ -1234,12 +1235,6 @@ export interface components {
              * @enum {string}
              */
             database: "connected" | "unreachable";
-            /**
-             * Consumer
-             * @enum {string}
-             */
-            consumer: "starting" | "running" | "waiting" | "stopped";
-            waiting: components["schemas"]["WaitingOut"] | null;
         };
         /** DeadLetterBacklogOut */
         DeadLetterBacklogOut: {
@@ -1486,14 +1481,6 @@ export interface components {
              * @constant
              */
             status: "ok";
-            /**
-             * Consumer
-             * @description The event consumer: `waiting` while the database cannot take events (they stay in the stream, nothing is lost or set aside, and they are applied when it can again).
-             * @enum {string}
-             */
-            consumer: "starting" | "running" | "waiting" | "stopped";
-            /** @description Why and since when it waits, if it does. */
-            waiting: components["schemas"]["WaitingOut"] | null;
             /** @description Events set aside (`GET /api/dead-letters`); null while Redis does not answer. */
             dead_letters: components["schemas"]["DeadLetterBacklogOut"] | null;
         };
@@ -2246,20 +2233,6 @@ export interface components {
             cost: {
                 [key: string]: number;
             };
-        };
-        /** WaitingOut */
-        WaitingOut: {
-            /**
-             * Since
-             * Format: date-time
-             * @description When the database first refused the events.
-             */
-            since: string;
-            /**
-             * Reason
-             * @description The database's last refusal, e.g. a read-only database.
-             */
-            reason: string;
         };
         /**
          * WebSocketStats
@@ -4510,7 +4483,7 @@ export interface operations {
                     "application/json": components["schemas"]["DbCheckOut"];
                 };
             };
-            /** @description The database is down, or the consumer is down or waiting for it. */
+            /** @description The database does not answer. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -42,6 +42,7 @@ class SystemHealth(BaseModel):
                         "realtime": "ok",
                         "redis": "ok",
                         "database": "ok",
+                        "query worker": "ok",
                         "live feed": "ok",
                     },
                     "checked_at": "2026-01-01T10:00:00.123456Z",

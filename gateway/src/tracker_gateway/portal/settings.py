@@ -12,6 +12,7 @@ class PortalSettings(BaseSettings):
     ingest_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8001"))
     query_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8002"))
     realtime_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8003"))
+    query_worker_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8007"))
     check_timeout_seconds: float = Field(default=2.0, gt=0)
     health_cache_seconds: float = Field(
         default=1.0,
@@ -27,6 +28,7 @@ class PortalSettings(BaseSettings):
             "ingest": str(self.ingest_url).rstrip("/"),
             "query": str(self.query_url).rstrip("/"),
             "realtime": str(self.realtime_url).rstrip("/"),
+            "query-worker": str(self.query_worker_url).rstrip("/"),
         }
 
 

@@ -1,5 +1,6 @@
 """Wire formats of Agent Task Tracker, shared by every service."""
 
+from ._backlog import BACKLOG_FUNCTIONS, GROUP_BACKLOG_SCRIPT
 from ._batch import (
     WEBHOOK_FOR_KIND,
     BatchEvent,
@@ -64,7 +65,9 @@ from ._stream import (
     encode_event,
     event_json,
     frame,
+    idempotency_record_key,
     reply_text,
+    stream_key,
 )
 from ._webhooks import (
     ACTIVE_STATUSES,
@@ -88,6 +91,7 @@ from ._webhooks import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "BACKLOG_FUNCTIONS",
     "COST_DECIMAL_PLACES",
     "COST_MAX",
     "CURRENCY_PATTERN",
@@ -96,6 +100,7 @@ __all__ = [
     "EVENTS_STREAM",
     "EVENT_ADAPTER",
     "GATEWAY_IDENTITY_SWITCH",
+    "GROUP_BACKLOG_SCRIPT",
     "IDENTITY_HEADERS",
     "KEY_NAME_HEADER",
     "KEY_SCOPE_HEADER",
@@ -157,6 +162,7 @@ __all__ = [
     "envelop",
     "event_json",
     "frame",
+    "idempotency_record_key",
     "identity_of",
     "is_newest",
     "live_message",
@@ -164,4 +170,5 @@ __all__ = [
     "reply_text",
     "sets_status",
     "status_set_by",
+    "stream_key",
 ]

@@ -293,8 +293,8 @@ class KeptUsage(Base):
 
 
 class SweepLease(Base):
-    """When each periodic sweep last started: a replica runs a sweep only after claiming its
-    row, so the sweep runs once per interval however many replicas there are."""
+    """When each periodic sweep last started: a worker runs a sweep only after claiming its
+    row, so the sweep runs once per interval however many workers there are."""
 
     __tablename__ = "sweep_leases"
 
