@@ -5,15 +5,20 @@
 #   docker build --build-arg SERVICE=ingest -t tracker-ingest .
 # SERVICE is one of:
 #   ingest    validates webhooks and appends them to the Redis event stream (port 8001)
-#   query     applies events to PostgreSQL and serves the REST API (port 8002); the same image
-#             runs the migrations as a one-shot container:
+#   query     the REST API (port 8002); the same image runs the worker, which applies the
+#             event stream to PostgreSQL (port 8007: /health, /ready, /metrics only):
+#               docker run -e DATABASE_URL=... -e REDIS_URL=... \
+#                 -e HEALTHCHECK_URL=http://127.0.0.1:8007/ready tracker-query \
+#                 uvicorn tracker_query.worker:create_app --factory --host 0.0.0.0 --port 8007
+#             and the migrations, as a one-shot container:
 #               docker run --rm -e DATABASE_URL=... tracker-query python -m tracker_query.migrate
 #   realtime  relays task events to WebSocket clients (port 8003)
 #   gateway   the gateway's own processes; the container command picks which one runs:
 #             the portal (the default, port 8005): aggregate /health and one OpenAPI document;
 #             python -m tracker_gateway.keysync /gateway-keys/api-keys.yml --watch writes the
 #             API keys Traefik's key-check plugin uses into /gateway-keys (a volume shared with
-#             Traefik).
+#             Traefik); on Kubernetes, python -m tracker_gateway.static_config writes Traefik's
+#             static file first (deploy/base/gateway.yaml).
 # The dashboard is a different build: web/Dockerfile.
 # SERVICE has no default on purpose (the check skipped above would warn of it): a build without
 # it fails at once, "base name should not be blank".

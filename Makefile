@@ -24,7 +24,7 @@ PLUGIN_DIR := gateway/plugins-local/src/github.com/agent-task-tracker/apikey
 LOADGEN := $(TOOLS)/bin/loadgen
 
 .PHONY: help install run test lint format clean web web-test web-browser bench bench-tools gateway-test \
-	dead-letters api-types
+	dead-letters api-types workflow-tools manifests
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ install: $(UV) ## Install uv and the workspace (.venv) exactly as locked
 run: install web ## Run the whole system here (embedded PostgreSQL and Redis unless configured)
 	$(UV) run --frozen --no-sync tracker-local run
 
-test: lint gateway-test web-test web-browser bench-tools ## Lint, type-check and run every test (unit, integration, end to end)
+test: lint gateway-test web-test web-browser bench-tools workflow-tools ## Lint, type-check and run every test (unit, integration, end to end)
 	$(UV) run --frozen --no-sync pytest
 
 gateway-test: install ## The gateway's key-check plugin (Go): vet and unit tests
@@ -60,6 +60,12 @@ web-test: web ## The dashboard's format check (Prettier), current API types and 
 
 web-browser: ## Install Debian's chromium for the browser test, when missing
 	bin/ensure-apt-package $${CHROMIUM:-/usr/bin/chromium} chromium "The browser test"
+
+workflow-tools: install ## Install Debian's shellcheck, with which actionlint checks the workflows' scripts
+	bin/ensure-apt-package shellcheck shellcheck "The workflow lint"
+
+manifests: install ## Print the Kubernetes manifests of an overlay of deploy/ (OVERLAY=trial, production, ...)
+	@$(UV) run --frozen --no-sync python -m tools.manifests $(OVERLAY)
 
 bench-tools: install $(LOADGEN) ## Install hey and build loadgen, the benchmarks' load generators
 	bin/ensure-apt-package hey hey "The benchmarks"

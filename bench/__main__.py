@@ -53,17 +53,17 @@ QUICK = Sizes(
 
 
 def _pipeline(sizes: Sizes, runs: int) -> list[Row]:
-    """Ingest and the live feed on one system; the query service is stopped while ingest is
+    """Ingest and the live feed on one system; the query worker is stopped while ingest is
     measured, so that applying the backlog does not take the cores being measured."""
     system = start_system()
     try:
-        system.services["query"].stop()
+        system.services["query-worker"].stop()
         rows = ingest.single_webhooks(system, runs=runs, seconds=sizes.seconds)
         rows += ingest.batches(system, runs=runs, batches=sizes.batches)
         rows += ingest.with_dashboards(
             system, runs=runs, seconds=sizes.seconds, counts=sizes.dashboards
         )
-        system.start("query")
+        system.start("query-worker")
         asyncio.run(wait_until_applied(system.redis.url))
         rows += live.fan_out(
             system,

@@ -1,9 +1,10 @@
 """The system under test, started the way `make run` starts it, on servers of its own.
 
-Embedded PostgreSQL and Redis (append-only file, fsync on every write), the three services and
-the real Traefik with the gateway's own routes and key check. Each service runs as its own
-process so that a benchmark can measure, stop or kill it alone. With `dashboard`, the built
-dashboard (web/dist) is served behind the gateway's `/` route too, as `make run` serves it.
+Embedded PostgreSQL and Redis (append-only file, fsync on every write), the three services (the
+query service as its API and its worker) and the real Traefik with the gateway's own routes and
+key check. Each process runs on its own so that a benchmark can measure, stop or kill it alone.
+With `dashboard`, the built dashboard (web/dist) is served behind the gateway's `/` route too,
+as `make run` serves it.
 """
 
 import os
@@ -32,6 +33,7 @@ BEHIND_THE_GATEWAY = ("/db-check", "/redis-check", "/feed-check")
 APPS = {
     "ingest": ("tracker_ingest", "app:create_app"),
     "query": ("tracker_query", "app:create_app"),
+    "query-worker": ("tracker_query", "worker:create_app"),
     "realtime": ("tracker_realtime", "app:create_app"),
 }
 # The dashboard's static files, under the name the gateway's `dashboard` route sends them to.

@@ -31,7 +31,7 @@ def build() -> dict[str, Any]:
     """The document the gateway serves at `/openapi.json` when every service answers."""
     services: dict[str, dict[str, Any] | None] = {
         "ingest": create_ingest().openapi(),
-        "query": create_query(consume=False).openapi(),
+        "query": create_query().openapi(),
         "realtime": create_realtime().openapi(),
     }
     return merge(create_portal().openapi(), services)

@@ -1,4 +1,4 @@
-"""The query service applying events to PostgreSQL: from a full stream, and after a crash."""
+"""The query worker applying events to PostgreSQL: from a full stream, and after a crash."""
 
 import asyncio
 import time
@@ -11,10 +11,10 @@ from ..system import System, start_system
 
 
 def from_full_stream(*, runs: int, events: int) -> list[Row]:
-    """Events per second applied from a stream filled before the query service starts.
+    """Events per second applied from a stream filled before the query worker starts.
     Each run has a system of its own: an empty database and the stream full.
 
-    Beside the shares of a core, the CPU time the query service and PostgreSQL spend per
+    Beside the shares of a core, the CPU time the query worker and PostgreSQL spend per
     thousand events: a figure that holds even when other work shares the cores."""
     cpu_texts = []
 
@@ -22,12 +22,12 @@ def from_full_stream(*, runs: int, events: int) -> list[Row]:
         system = start_system(services=(), gateway=False)
         try:
             asyncio.run(fill_stream(system.redis.url, events))
-            system.start("query")
+            system.start("query-worker")
             with measured(system.processes()) as cpu:
                 seconds = asyncio.run(wait_until_applied(system.redis.url))
             per_thousand = {
                 name: cpu.percent.get(name, 0) / 100 * seconds / events * 1000
-                for name in ("query", "postgres")
+                for name in ("query-worker", "postgres")
             }
             cpu_texts.append(
                 f"{cpu.describe()} · CPU per 1k events: "
@@ -50,17 +50,17 @@ def from_full_stream(*, runs: int, events: int) -> list[Row]:
 
 
 def after_a_crash(system: System, *, runs: int, rate: float = 1_000) -> list[Row]:
-    """`kill -9` of the query service under steady load, restarted at once (as a supervisor
+    """`kill -9` of the query worker under steady load, restarted at once (as a supervisor
     would): seconds until every event that arrived before the kill is applied."""
 
     def once() -> dict[str, float]:
         load = BackgroundLoad(system.gateway_url, system.headers, rate, 12, project="crash")
         time.sleep(4)
-        query = system.services["query"]
+        worker = system.services["query-worker"]
         last_before = asyncio.run(newest_entry(system.redis.url))
         killed_at = time.monotonic()
-        query.kill()
-        query.start()
+        worker.kill()
+        worker.start()
         asyncio.run(wait_until_applied_through(system.redis.url, last_before))
         recovered = time.monotonic() - killed_at
         load.result()

@@ -57,6 +57,7 @@ async def portal(ingest: Service, cache_seconds: float) -> AsyncIterator[FastAPI
         ingest_url=ingest.url,
         query_url=nowhere,
         realtime_url=nowhere,
+        query_worker_url=nowhere,
         check_timeout_seconds=30,
         health_cache_seconds=cache_seconds,
     )
@@ -120,7 +121,7 @@ async def _joined(checked: object, callers: int) -> bool:
 def every_service(
     redis_server: EmbeddedRedis, database_url: str
 ) -> Iterator[dict[str, list[Service]]]:
-    """Two ingest replicas, one query and one realtime service, sharing a Redis stream."""
+    """Two ingest replicas and one of each other service, sharing a Redis stream."""
     env = {
         "REDIS_URL": redis_server.url,
         "DATABASE_URL": database_url,
@@ -130,12 +131,13 @@ def every_service(
     services = {
         "ingest": [Service("tracker_ingest", env), Service("tracker_ingest", env)],
         "query": [Service("tracker_query", env)],
+        "query_worker": [Service("tracker_query", env, factory="worker:create_app")],
         "realtime": [Service("tracker_realtime", env)],
     }
     try:
         for group in services.values():
             for service in group:
-                service.start(timeout=120)  # four imports on a busy machine
+                service.start(timeout=120)  # five imports on a busy machine
         yield services
     finally:
         for group in services.values():
@@ -161,6 +163,7 @@ async def test_every_replica_is_checked_and_named(every_service: dict[str, list[
             "ingest.1": {"ingest": "ok", "redis": "ok"},
             "ingest.2": {"ingest": "ok", "redis": "ok"},
             "query": {"query": "ok", "database": "ok"},
+            "query-worker": {"query worker": "ok"},
             "realtime": {"realtime": "ok", "live feed": "ok"},
         }
         assert answer.json()["dead_letters"] == {"count": 0, "oldest_age_seconds": None}

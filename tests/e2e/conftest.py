@@ -31,8 +31,16 @@ def ingest(service_env: dict[str, str]) -> Iterator[Service]:
 
 @pytest.fixture
 def query(service_env: dict[str, str]) -> Iterator[Service]:
-    """The query service, not yet started: tests decide when it runs."""
+    """The query API, not yet started: tests decide when it runs."""
     service = Service("tracker_query", service_env)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def query_worker(service_env: dict[str, str]) -> Iterator[Service]:
+    """The query worker, which applies the stream, not yet started: tests decide when it runs."""
+    service = Service("tracker_query", service_env, factory="worker:create_app")
     yield service
     service.stop()
 

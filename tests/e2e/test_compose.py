@@ -43,6 +43,11 @@ APP_COMMANDS = {
         ["uvicorn", "tracker_query.app:create_app", "--factory", "--host", "0.0.0.0",
          "--port", "8002"],
     ),
+    "query-worker": (
+        "query",
+        ["uvicorn", "tracker_query.worker:create_app", "--factory", "--host", "0.0.0.0",
+         "--port", "8007"],
+    ),
     "realtime": (
         "realtime",
         ["uvicorn", "tracker_realtime.app:create_app", "--factory", "--host", "0.0.0.0",
@@ -63,7 +68,7 @@ APP_COMMANDS = {
 }  # fmt: skip
 # Services Traefik routes to (names used as `<name>@docker` in routes.yml) and their ports.
 ROUTED_PORTS = {"ingest": 8001, "query": 8002, "realtime": 8003, "portal": 8005, "web": 8080}
-SCALED = ("ingest", "realtime")
+SCALED = ("ingest", "query", "query-worker", "realtime")
 EXPECTED_SERVICES = {"traefik", "docker-api", "postgres", "redis", "web", *APP_COMMANDS}
 DOCKER_SOCKET = "/var/run/docker.sock"
 
@@ -333,7 +338,7 @@ def test_only_traefik_publishes_a_port(services) -> None:
 
 
 def test_services_can_be_scaled(services) -> None:
-    """`docker compose up --scale ingest=3 --scale realtime=2` needs unnamed containers."""
+    """`docker compose up --scale ingest=3 --scale query-worker=2` needs unnamed containers."""
     named = sorted(name for name, service in services.items() if "container_name" in service)
     assert named == []
     for name in SCALED:
@@ -591,6 +596,18 @@ def test_every_service_the_routes_use_is_declared_by_labels(services) -> None:
     assert labelled == used
 
 
+def test_the_query_worker_is_not_routed_and_checks_its_own_readiness(services) -> None:
+    worker = services["query-worker"]
+    assert "labels" not in worker
+    assert "ports" not in worker
+    assert services["query-worker"]["image"] == services["query"]["image"]
+    argv = as_argv(worker["command"])
+    port = argv[argv.index("--port") + 1]
+    assert f"127.0.0.1:{port}/ready" in " ".join(worker["healthcheck"]["test"])
+    portal = as_mapping(services["portal"]["environment"])
+    assert portal["PORTAL_QUERY_WORKER_URL"] == f"http://query-worker:{port}"
+
+
 def test_portal_health_check_does_not_use_the_aggregate_health(services) -> None:
     test = " ".join(services["portal"]["healthcheck"]["test"])
     assert "127.0.0.1:8005/docs" in test
@@ -602,9 +619,12 @@ def test_portal_health_check_does_not_use_the_aggregate_health(services) -> None
 
 def test_startup_order(services) -> None:
     assert depends_on(services["migrate"]) == {"postgres": "service_healthy"}
-    query = depends_on(services["query"])
-    assert query["migrate"] == "service_completed_successfully"
-    assert query["redis"] == "service_healthy"
+    for name in ("query", "query-worker"):
+        assert depends_on(services[name]) == {
+            "migrate": "service_completed_successfully",
+            "postgres": "service_healthy",
+            "redis": "service_healthy",
+        }, name
     for name in ("ingest", "realtime"):
         assert depends_on(services[name])["redis"] == "service_healthy", name
     assert services["migrate"].get("restart", "no") == "no"
@@ -612,9 +632,9 @@ def test_startup_order(services) -> None:
 
 def test_services_reach_each_other_by_service_name(services) -> None:
     database_url = "postgresql+asyncpg://tracker:pg-secret@postgres:5432/tracker"
-    for name in ("migrate", "query"):
+    for name in ("migrate", "query", "query-worker"):
         assert as_mapping(services[name]["environment"])["DATABASE_URL"] == database_url
-    for name in ("ingest", "query", "realtime"):
+    for name in ("ingest", "query", "query-worker", "realtime"):
         redis_url = as_mapping(services[name]["environment"])["REDIS_URL"]
         assert redis_url == "redis://:rd-secret@redis:6379/0"
     assert as_mapping(services["postgres"]["environment"])["POSTGRES_PASSWORD"] == "pg-secret"
@@ -623,6 +643,7 @@ def test_services_reach_each_other_by_service_name(services) -> None:
         "PORTAL_INGEST_URL": "http://ingest:8001",
         "PORTAL_QUERY_URL": "http://query:8002",
         "PORTAL_REALTIME_URL": "http://realtime:8003",
+        "PORTAL_QUERY_WORKER_URL": "http://query-worker:8007",
     }
     secret = load_compose({**TEST_ENV, "POSTGRES_PASSWORD": "s3cret"})["services"]
     assert ":s3cret@postgres:" in as_mapping(secret["query"]["environment"])["DATABASE_URL"]
@@ -630,5 +651,5 @@ def test_services_reach_each_other_by_service_name(services) -> None:
 
 
 def test_app_services_read_optional_settings_from_dot_env(services) -> None:
-    for name in ("ingest", "query", "realtime", "keys", "portal"):
+    for name in ("ingest", "query", "query-worker", "realtime", "keys", "portal"):
         assert services[name]["env_file"] == [{"path": ".env", "required": False}], name

@@ -217,6 +217,7 @@ def test_health_checks_are_public_and_cover_every_part(stack: Stack) -> None:
         "realtime": "ok",
         "redis": "ok",
         "database": "ok",
+        "query worker": "ok",
         "live feed": "ok",
     }
     assert httpx.get(f"{stack.url}/db-check").status_code == 200

@@ -1,4 +1,5 @@
-"""Webhooks in through ingest, tasks and statistics out through query, as separate processes."""
+"""Webhooks in through ingest, applied by the query worker, tasks and statistics out through the
+query API: each a process of its own."""
 
 import asyncio
 import uuid
@@ -23,7 +24,8 @@ def history_size(database_url: str) -> int:
     return asyncio.run(count())
 
 
-def test_seed_examples_flow_through_to_the_api(ingest, query) -> None:
+def test_seed_examples_flow_through_to_the_api(ingest, query, query_worker) -> None:
+    query_worker.start()
     query.start()
     webhooks = [
         ("start", SEED_BODIES[EventKind.START]),
@@ -50,6 +52,13 @@ def test_seed_examples_flow_through_to_the_api(ingest, query) -> None:
         "completed_tasks": 1,
         "failed_tasks": 1,
         "average_duration": 1800.0,
+        "usage": {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cache_read_tokens": 0,
+            "cache_write_tokens": 0,
+            "cost": {},
+        },
     }
     assert sorted(p["name"] for p in httpx.get(f"{query.url}/api/projects").json()) == [
         "another-project",
@@ -64,8 +73,8 @@ def test_seed_examples_flow_through_to_the_api(ingest, query) -> None:
     assert [(t["task_id"], t["error_type"]) for t in failed] == [("task-456", "RuntimeError")]
 
 
-def test_events_accepted_while_query_is_down_are_all_applied_once(
-    ingest, query, service_env
+def test_events_accepted_while_the_worker_is_down_are_all_applied_once(
+    ingest, query, query_worker, service_env
 ) -> None:
     project = f"offline-{uuid.uuid4().hex[:8]}"
 
@@ -83,13 +92,18 @@ def test_events_accepted_while_query_is_down_are_all_applied_once(
     assert set(asyncio.run(send_all())) == {202}
 
     query.start()
+    assert httpx.get(f"{query.url}/api/stats").json()["total_tasks"] == 0  # the API applies none
+    query_worker.start()
     eventually(lambda: httpx.get(f"{query.url}/api/stats").json()["total_tasks"] == 1000)
     assert history_size(service_env["DATABASE_URL"]) == 1000
     page = httpx.get(f"{query.url}/api/projects/{project}/tasks?limit=500&offset=500").json()
     assert len(page) == 500
 
 
-def test_the_same_event_id_sent_twice_leaves_one_history_entry(ingest, query, service_env):
+def test_the_same_event_id_sent_twice_leaves_one_history_entry(
+    ingest, query, query_worker, service_env
+):
+    query_worker.start()
     query.start()
     payload = body(EventKind.START, event_id=str(uuid.uuid4()))
     answers = [httpx.post(f"{ingest.url}/webhook/start", json=payload) for _ in range(2)]

@@ -58,7 +58,16 @@ class System:
             os.kill(process.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
 
     def start(self, module: str, name: str, **env: str) -> Service:
-        service = Service(module, self.env | env, log=self.logs / f"{name}.log")
+        return self._start(Service(module, self.env | env, log=self.logs / f"{name}.log"))
+
+    def start_worker(self, name: str, **env: str) -> Service:
+        """A query worker: the process that applies the stream to the database."""
+        log = self.logs / f"{name}.log"
+        return self._start(
+            Service("tracker_query", self.env | env, log=log, factory="worker:create_app")
+        )
+
+    def _start(self, service: Service) -> Service:
         self.services.append(service)  # stopped at the end even if it never answers
         return service.start()
 

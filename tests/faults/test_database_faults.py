@@ -2,14 +2,15 @@
 
 Each scenario sends webhooks before, during and after a fault of the database (read-only as
 after a failover, a table or column renamed as in a rolling deploy, a permission revoked, a lock
-held past `lock_timeout`, the server frozen while `/db-check` is hammered), holds the fault for
-several times the idle time after which entries are taken over, restores the database, and
-checks the ledger (see ledger.py) and that the dead letters stayed empty. The summaries are
-printed.
+held past `lock_timeout`, the server frozen while the API's `/db-check` and the worker's
+`/ready` are hammered), holds the fault for several times the idle time after which entries are
+taken over, restores the database, and checks the ledger (see ledger.py) and that the dead
+letters stayed empty. The summaries are printed.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -31,10 +32,22 @@ QUERY_ENV = {"CLAIM_IDLE_MS": "1000"}
 Step = Callable[[], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Query:
+    api: Service
+    worker: Service
+
+
+def start_query(system: System, **env: str) -> Query:
+    """The query worker, which applies events, and the API, which reports the dead letters."""
+    worker = system.start_worker("query-worker", **QUERY_ENV, **env)
+    return Query(system.start("tracker_query", "query", **QUERY_ENV, **env), worker)
+
+
 async def through_fault(
-    ingest: Service, query: Service, fault: Step, restore: Step, *, during: Step | None = None
+    ingest: Service, worker: Service, fault: Step, restore: Step, *, during: Step | None = None
 ) -> tuple[Ledger, list[dict[str, Any]]]:
-    """Webhooks before, during and after the fault; the query service's /health and /db-check
+    """Webhooks before, during and after the fault; the query worker's /health and /ready
     answers while it lasts."""
     project = new_project()
     ledger = await burst(ingest.url, 100, project=project)
@@ -45,12 +58,10 @@ async def through_fault(
     async def watch() -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + HOLD_SECONDS
-        async with httpx.AsyncClient(base_url=query.url, timeout=5) as client:
+        async with httpx.AsyncClient(base_url=worker.url, timeout=5) as client:
             while loop.time() < deadline:
-                health, db_check = await asyncio.gather(
-                    client.get("/health"), client.get("/db-check")
-                )
-                reports.append({**health.json(), "db_check": db_check.status_code})
+                health, ready = await asyncio.gather(client.get("/health"), client.get("/ready"))
+                reports.append({**health.json(), "ready": ready.status_code})
                 await asyncio.sleep(0.5)
 
     await asyncio.gather(watch(), *([during()] if during else []))
@@ -59,14 +70,14 @@ async def through_fault(
     return ledger, reports
 
 
-def verify(system: System, query: Service, ledger: Ledger, scenario: str) -> None:
+def verify(system: System, query: Query, ledger: Ledger, scenario: str) -> None:
     applied = asyncio.run(settle(system.database_url, system.redis.url, STREAM, ledger))
     summary = check(ledger, applied, scenario)
     print(summary)
     assert ledger.count("ok") == len(ledger.outcomes), summary
-    letters = httpx.get(f"{query.url}/api/dead-letters").json()
+    letters = httpx.get(f"{query.api.url}/api/dead-letters").json()
     assert letters["total"] == 0, letters["entries"][:3]
-    eventually(lambda: httpx.get(f"{query.url}/health").json()["consumer"] == "running")
+    eventually(lambda: httpx.get(f"{query.worker.url}/ready").status_code == 200)
 
 
 def waited(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,7 +87,7 @@ def waited(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_a_read_only_database_is_waited_out_and_reported(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    query = system.start("tracker_query", "query", **QUERY_ENV)
+    query = start_query(system)
     # What a failover to a replica looks like: writes refused, sessions dropped.
     drop_sessions = (
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -96,24 +107,26 @@ def test_a_read_only_database_is_waited_out_and_reported(system: System) -> None
             "ALTER DATABASE tracker SET default_transaction_read_only = off", database="postgres"
         )
 
-    ledger, reports = asyncio.run(through_fault(ingest, query, fault, restore))
+    ledger, reports = asyncio.run(through_fault(ingest, query.worker, fault, restore))
     waiting = waited(reports)
     assert waiting, reports
     assert "read-only" in waiting[-1]["waiting"]["reason"]
     assert all(r["status"] == "ok" for r in reports)  # alive: the liveness probe keeps it
-    assert all(r["db_check"] == 503 for r in waiting)
+    assert all(r["ready"] == 503 for r in waiting)
     verify(system, query, ledger, "database read-only for 10 s, sessions dropped")
 
 
 def test_a_schema_mismatch_during_a_deploy_is_waited_out(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    query = system.start("tracker_query", "query", **QUERY_ENV)
+    query = start_query(system)
     # As while a deploy renames a column the running version still writes.
     rename = "ALTER TABLE tasks RENAME COLUMN message TO status_message"
     restore = "ALTER TABLE tasks RENAME COLUMN status_message TO message"
 
     ledger, reports = asyncio.run(
-        through_fault(ingest, query, lambda: system.admin(rename), lambda: system.admin(restore))
+        through_fault(
+            ingest, query.worker, lambda: system.admin(rename), lambda: system.admin(restore)
+        )
     )
     reason = waited(reports)[-1]["waiting"]["reason"]
     assert "message" in reason
@@ -131,12 +144,12 @@ def test_a_revoked_permission_is_waited_out(system: System) -> None:
     )
     writer_url = system.database_url.replace("postgres@", "tracker_writer@", 1)
     ingest = system.start("tracker_ingest", "ingest")
-    query = system.start("tracker_query", "query", DATABASE_URL=writer_url, **QUERY_ENV)
+    query = start_query(system, DATABASE_URL=writer_url)
 
     ledger, reports = asyncio.run(
         through_fault(
             ingest,
-            query,
+            query.worker,
             lambda: system.admin("REVOKE INSERT ON task_events FROM tracker_writer"),
             lambda: system.admin("GRANT INSERT ON task_events TO tracker_writer"),
         )
@@ -148,7 +161,7 @@ def test_a_revoked_permission_is_waited_out(system: System) -> None:
 def test_a_lock_held_past_the_lock_timeout_is_waited_out(system: System) -> None:
     asyncio.run(system.admin("ALTER DATABASE tracker SET lock_timeout = '100ms'"))
     ingest = system.start("tracker_ingest", "ingest")
-    query = system.start("tracker_query", "query", **QUERY_ENV)
+    query = start_query(system)
     holder: list[asyncpg.Connection] = []
 
     async def lock() -> None:
@@ -162,15 +175,17 @@ def test_a_lock_held_past_the_lock_timeout_is_waited_out(system: System) -> None
         await holder[0].execute("ROLLBACK")
         await holder[0].close()
 
-    ledger, reports = asyncio.run(through_fault(ingest, query, lock, unlock))
+    ledger, reports = asyncio.run(through_fault(ingest, query.worker, lock, unlock))
     assert "lock" in waited(reports)[-1]["waiting"]["reason"]
     verify(system, query, ledger, "history locked past lock_timeout for 10 s")
 
 
-def test_a_frozen_database_while_db_check_is_hammered_fails_no_event(system: System) -> None:
+def test_a_frozen_database_while_health_checks_are_hammered_fails_no_event(
+    system: System,
+) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    query = system.start("tracker_query", "query", **QUERY_ENV)
-    answers: list[int] = []
+    query = start_query(system)
+    answers: dict[str, list[int]] = {"/db-check": [], "/ready": []}
 
     async def freeze() -> None:
         system.freeze_postgres(True)
@@ -179,27 +194,35 @@ def test_a_frozen_database_while_db_check_is_hammered_fails_no_event(system: Sys
         system.freeze_postgres(False)
 
     async def hammer() -> None:
-        # Far more concurrent checks than any pool has connections, for as long as it is frozen.
+        # Far more concurrent checks than any pool has connections, for as long as it is frozen:
+        # the API's, and the worker's, which shares the sweeps' pool (never the consumer's).
         loop = asyncio.get_running_loop()
         deadline = loop.time() + HOLD_SECONDS
-        async with httpx.AsyncClient(base_url=query.url, timeout=10) as client:
 
-            async def one_client() -> None:
-                while loop.time() < deadline:
-                    try:
-                        answers.append((await client.get("/db-check")).status_code)
-                    except httpx.HTTPError:
-                        answers.append(0)
+        async def one_client(client: httpx.AsyncClient, path: str) -> None:
+            while loop.time() < deadline:
+                try:
+                    answers[path].append((await client.get(path)).status_code)
+                except httpx.HTTPError:
+                    answers[path].append(0)
 
-            await asyncio.gather(*(one_client() for _ in range(48)))
+        async with (
+            httpx.AsyncClient(base_url=query.api.url, timeout=10) as api,
+            httpx.AsyncClient(base_url=query.worker.url, timeout=10) as worker,
+        ):
+            await asyncio.gather(
+                *(one_client(api, "/db-check") for _ in range(32)),
+                *(one_client(worker, "/ready") for _ in range(16)),
+            )
 
     try:
-        ledger, _ = asyncio.run(through_fault(ingest, query, freeze, thaw, during=hammer))
+        ledger, _ = asyncio.run(through_fault(ingest, query.worker, freeze, thaw, during=hammer))
     finally:
         system.freeze_postgres(False)
-    print(f"/db-check answers while frozen: {sorted(set(answers))}, {len(answers)} calls")
-    assert 503 in answers
-    verify(system, query, ledger, "PostgreSQL frozen for 10 s, /db-check hammered meanwhile")
+    for path, seen in answers.items():
+        print(f"{path} answers while frozen: {sorted(set(seen))}, {len(seen)} calls")
+        assert 503 in seen, path
+    verify(system, query, ledger, "PostgreSQL frozen for 10 s, health checks hammered meanwhile")
     # The checks cut short left no connection behind: the API answers again.
-    eventually(lambda: httpx.get(f"{query.url}/db-check").status_code == 200)
-    assert httpx.get(f"{query.url}/api/stats").status_code == 200
+    eventually(lambda: httpx.get(f"{query.api.url}/db-check").status_code == 200)
+    assert httpx.get(f"{query.api.url}/api/stats").status_code == 200

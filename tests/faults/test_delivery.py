@@ -26,17 +26,17 @@ def verify(system: System, ledger: Ledger, scenario: str) -> None:
     check(ledger, applied, scenario)
 
 
-# Three restarts of the consumer, each importing the service anew, and 10,000 events to apply
+# Three restarts of the worker, each importing the service anew, and 10,000 events to apply
 # afterwards: on 2 cores this takes 90-120 s, more than the default timeout.
 @pytest.mark.timeout(300)
 def test_consumer_killed_again_and_again_during_a_burst(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    query = system.start("tracker_query", "query")
+    worker = system.start_worker("query-worker")
 
     async def crash_three_times() -> None:
         for _ in range(3):
-            await asyncio.to_thread(query.kill)
-            await asyncio.to_thread(query.start)
+            await asyncio.to_thread(worker.kill)
+            await asyncio.to_thread(worker.start)
             await asyncio.sleep(1.5)
 
     ledger = asyncio.run(burst(ingest.url, 10_000, fault=crash_three_times, fault_after=1500))
@@ -45,7 +45,7 @@ def test_consumer_killed_again_and_again_during_a_burst(system: System) -> None:
 
 def test_consumer_killed_before_its_commit(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    query = system.start("tracker_query", "query")
+    worker = system.start_worker("query-worker")
 
     async def crash_inside_transaction() -> None:
         # Hold the history table: the consumer's transaction blocks before it can commit.
@@ -59,11 +59,11 @@ def test_consumer_killed_before_its_commit(system: System) -> None:
                 break
             await asyncio.sleep(0.05)
         blocked = await blocker.fetchval(waiting)
-        await asyncio.to_thread(query.kill)
+        await asyncio.to_thread(worker.kill)
         await transaction.rollback()
         await blocker.close()
         assert blocked, "the consumer never waited inside its transaction"
-        await asyncio.to_thread(query.start)
+        await asyncio.to_thread(worker.start)
 
     ledger = asyncio.run(burst(ingest.url, 4000, fault=crash_inside_transaction, fault_after=1000))
     verify(system, ledger, "kill -9 consumer inside its transaction, before commit")
@@ -72,7 +72,7 @@ def test_consumer_killed_before_its_commit(system: System) -> None:
 def test_consumer_killed_after_its_commit_before_its_ack(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
     # Reading batch after batch without a pause keeps one in flight when Redis freezes.
-    query = system.start("tracker_query", "query", APPLY_LINGER_MS="0")
+    worker = system.start_worker("query-worker", APPLY_LINGER_MS="0")
     project = new_project()
     committed_while_frozen = 0
 
@@ -88,10 +88,10 @@ def test_consumer_killed_after_its_commit_before_its_ack(system: System) -> None
         try:
             await asyncio.sleep(1.5)
             committed_while_frozen = await applied() - before
-            await asyncio.to_thread(query.kill)
+            await asyncio.to_thread(worker.kill)
         finally:
             os.kill(system.redis.pid, signal.SIGCONT)
-        await asyncio.to_thread(query.start)
+        await asyncio.to_thread(worker.start)
 
     ledger = asyncio.run(
         burst(
@@ -105,8 +105,8 @@ def test_consumer_killed_after_its_commit_before_its_ack(system: System) -> None
 
 def test_a_frozen_consumer_is_taken_over_by_another(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    frozen = system.start("tracker_query", "query-1")
-    system.start("tracker_query", "query-2")
+    frozen = system.start_worker("query-worker-1")
+    system.start_worker("query-worker-2")
 
     async def freeze_past_the_idle_time() -> None:
         await asyncio.to_thread(frozen.freeze)
@@ -119,7 +119,7 @@ def test_a_frozen_consumer_is_taken_over_by_another(system: System) -> None:
 
 def test_redis_killed_and_restarted_during_a_burst(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    system.start("tracker_query", "query")
+    system.start_worker("query-worker")
 
     async def restart_redis() -> None:
         assert system.redis.pid is not None
@@ -133,7 +133,7 @@ def test_redis_killed_and_restarted_during_a_burst(system: System) -> None:
 
 def test_postgres_away_for_ten_seconds_during_a_burst(system: System) -> None:
     ingest = system.start("tracker_ingest", "ingest")
-    system.start("tracker_query", "query")
+    system.start_worker("query-worker")
 
     async def stop_postgres() -> None:
         await asyncio.to_thread(system.postgres.stop)

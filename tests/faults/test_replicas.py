@@ -2,13 +2,13 @@
 of each kind killed (SIGKILL) in the middle of a burst of webhooks.
 
 While dashboards follow the project's live feed and read the API through the gateway, the
-second replica of ingest, then of query, then of realtime is killed, each once `/health` has
-shown the one before dead. Then: every webhook answered `202` is applied exactly once (the
-ledger, see ledger.py); no request sent after a replica died is answered `502` (Traefik sends a
-request whose connection was refused to another replica); every dashboard received every
-accepted event exactly once, reconnecting with `since=` when its replica died;
-`/api/websocket/stats` counts every dashboard once; and every killed replica is back
-(`/health` says `ok` for each), started again by `make run`'s supervisor.
+second replica of ingest, then of the query API, of the query worker and of realtime is killed,
+each once `/health` has shown the one before dead. Then: every webhook answered `202` is
+applied exactly once (the ledger, see ledger.py); no request sent after a replica died is
+answered `502` (Traefik sends a request whose connection was refused to another replica); every
+dashboard received every accepted event exactly once, reconnecting with `since=` when its
+replica died; `/api/websocket/stats` counts every dashboard once; and every killed replica is
+back (`/health` says `ok` for each), started again by `make run`'s supervisor.
 """
 
 import asyncio
@@ -32,7 +32,7 @@ from tracker_contracts import EventKind
 from .follower import Follower
 from .ledger import OK, SUMMARIES, UNKNOWN, Ledger, burst, check, new_project, settle
 
-KINDS = ("ingest", "query", "realtime")
+KINDS = ("ingest", "query", "query-worker", "realtime")
 """The services with replicas, as `make run` names them, in the order one of each is killed."""
 REPLICAS = 2
 FOLLOWERS = 6

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from faststream.redis import BinaryMessageFormatV1
+from redis.crc import key_slot
 
 from tests.factories import body, event
 from tracker_contracts import (
@@ -15,12 +16,14 @@ from tracker_contracts import (
     EntryId,
     EventKind,
     NotAnEvent,
+    appended_count_key,
     decode_entries,
     decode_entry,
     encode_event,
     envelop,
     event_json,
     frame,
+    stream_key,
 )
 
 DATA = DATA_FIELD.encode()
@@ -172,3 +175,20 @@ def test_the_neighbours_of_an_entry_id() -> None:
     assert EntryId(0, 0).before() is None
     assert EntryId(5, 3).after() == EntryId(5, 4)
     assert EntryId(4, 2**64 - 1).after() == EntryId(5, 0)
+
+
+@pytest.mark.parametrize(
+    "stream", ["agent-tracker:events", "test:0a1b:events", "{tenant-1}:events", "odd{name"]
+)
+def test_keys_beside_a_stream_share_its_redis_cluster_slot(stream: str) -> None:
+    for key in (stream_key(stream, "x"), appended_count_key(stream)):
+        assert key != stream
+        assert key_slot(key.encode()) == key_slot(stream.encode()), key
+    # A stream's own hash tag is kept, not wrapped in another.
+    assert stream_key("{tenant-1}:events", "appended") == "{tenant-1}:events:appended"
+    assert appended_count_key("agent-tracker:events") == "{agent-tracker:events}:appended"
+
+
+def test_a_stream_name_whose_keys_cannot_share_its_slot_is_refused() -> None:
+    with pytest.raises(ValueError, match="hash tag"):
+        stream_key("odd}name", "appended")

@@ -251,3 +251,89 @@ def test_metadata_text_that_only_looks_like_an_escape_is_kept() -> None:
     metadata = {"pattern": "\\u0000", "deep": [[[[1]]]], "big": 2**63 - 1}
     webhook = StartWebhook.model_validate(body(EventKind.START, metadata=metadata))
     assert webhook.metadata == metadata
+
+
+USAGE = {
+    "model": "gpt-5",
+    "input_tokens": 1,
+    "output_tokens": 2,
+    "cache_read_tokens": 3,
+    "cache_write_tokens": 4,
+    "cost": 5.5,
+    "currency": "EUR",
+}
+REPORTS_USAGE = [EventKind.STATUS, EventKind.FINISH, EventKind.ERROR]
+
+
+@pytest.mark.parametrize("kind", REPORTS_USAGE)
+def test_status_finish_and_error_carry_usage(kind: EventKind) -> None:
+    webhook = MODELS[kind].model_validate(body(kind, usage=USAGE))
+    assert webhook.model_dump(mode="json", exclude_none=True)["usage"] == USAGE
+
+
+def test_a_start_carries_no_usage() -> None:
+    assert error_locations(StartWebhook, body(EventKind.START, usage=USAGE)) == [("usage",)]
+
+
+def test_a_status_carries_metadata_as_the_others_do() -> None:
+    webhook = StatusWebhook.model_validate(body(EventKind.STATUS, metadata={"step": 1}))
+    assert webhook.metadata == {"step": 1}
+    too_big = {"x": "y" * METADATA_MAX_BYTES}
+    assert error_locations(StatusWebhook, body(EventKind.STATUS, metadata=too_big)) == [
+        ("metadata",)
+    ]
+
+
+def test_a_cost_without_currency_is_in_us_dollars() -> None:
+    webhook = FinishWebhook.model_validate(body(EventKind.FINISH, usage={"cost": 2}))
+    assert webhook.usage is not None
+    assert (webhook.usage.cost, webhook.usage.currency) == (2, "USD")
+    tokens_only = FinishWebhook.model_validate(body(EventKind.FINISH, usage={"input_tokens": 1}))
+    assert tokens_only.usage is not None
+    assert tokens_only.usage.currency is None
+
+
+@pytest.mark.parametrize(
+    ("usage", "field"),
+    [
+        ({}, None),
+        ({"input_tokens": -1}, "input_tokens"),
+        ({"output_tokens": 1.5}, "output_tokens"),
+        ({"cache_read_tokens": "5"}, "cache_read_tokens"),
+        ({"cache_write_tokens": True}, "cache_write_tokens"),
+        ({"input_tokens": 10**12 + 1}, "input_tokens"),
+        ({"cost": -0.01}, "cost"),
+        ({"cost": 100_000.01}, "cost"),
+        ({"cost": True}, "cost"),
+        ({"cost": "NaN"}, "cost"),
+        ({"cost": 1, "currency": "usd"}, "currency"),
+        ({"cost": 1, "currency": "US"}, "currency"),
+        ({"model": "m" * 129}, "model"),
+        ({"model": "a\nb"}, "model"),
+        ({"tokens": 5}, "tokens"),
+    ],
+)
+def test_bad_usage_is_refused_naming_the_field(usage: dict[str, Any], field: str | None) -> None:
+    where = ("usage",) if field is None else ("usage", field)
+    for kind in REPORTS_USAGE:
+        assert error_locations(MODELS[kind], body(kind, usage=usage)) == [where]
+
+
+def test_a_cost_is_exact_to_ten_places_and_reads_back_as_written() -> None:
+    sent = body(EventKind.STATUS, usage={"cost": 0.1 + 0.2})  # 0.30000000000000004
+    webhook = StatusWebhook.model_validate_json(json.dumps(sent))
+    assert webhook.usage is not None
+    assert str(webhook.usage.cost) == "0.3000000000"
+    written = json.loads(webhook.model_dump_json())["usage"]["cost"]
+    assert written == 0.3
+    largest = StatusWebhook.model_validate(
+        body(EventKind.STATUS, usage={"cost": "99999.1234567891"})
+    )
+    assert json.loads(largest.model_dump_json())["usage"]["cost"] == 99999.1234567891
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+def test_an_event_without_usage_is_written_as_before(kind: EventKind) -> None:
+    written = json.loads(envelop(MODELS[kind].model_validate(SEED_BODIES[kind])).model_dump_json())
+    assert "usage" not in written["payload"]
+    assert ("metadata" in written["payload"]) == (kind != EventKind.STATUS)

@@ -81,3 +81,18 @@ async def test_entries_of_other_writers_count_until_the_group_reads_past_them(
         await apply(redis, events_stream, 1)
         assert await post(client, BOUND) == [202] * BOUND
         assert await post(client, 1) == [503]
+
+
+async def test_entries_numbered_before_the_count_was_renamed_count_until_read_past(
+    serve_ingest, redis, events_stream
+) -> None:
+    # Appended by an earlier release, which kept the count under another name: numbered up to
+    # 2 * BOUND while the count under the present name starts again from nothing.
+    for sequence in range(1, 2 * BOUND + 1):
+        await redis.xadd(events_stream, {"__data__": f"earlier-{sequence}", "seq": sequence})
+    await apply(redis, events_stream, 5)
+    async with serve_ingest(stream_max_length=BOUND) as client:
+        # 2 * BOUND - 5 wait; taken at their numbers, the count (0) would say none does.
+        assert await post(client, 1) == [503]
+        await apply(redis, events_stream, 2 * BOUND - 5)
+        assert await post(client, 1) == [202]

@@ -44,6 +44,24 @@ async def test_valid_events_are_stored_in_order_and_invalid_ones_named(
     assert stored[2].payload.model_dump(exclude_none=True) == body(EventKind.STATUS, progress=60)
 
 
+async def test_batch_events_carry_usage_and_bad_usage_is_named(
+    ingest, redis_url, events_stream
+) -> None:
+    usage = {"output_tokens": 40, "cost": 0.5, "currency": "EUR"}
+    events = [
+        item(EventKind.STATUS, usage=usage, metadata={"step": 2}),
+        item(EventKind.FINISH, usage={"cost": -1}),
+    ]
+    response = await ingest.post("/webhook/batch", json={"events": events})
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [202, 422]
+    assert [e["loc"] for e in results[1]["errors"]] == [["usage", "cost"]]
+    [stored] = await stream_events(redis_url, events_stream)
+    assert stored.payload.model_dump(mode="json", exclude_none=True) == body(
+        EventKind.STATUS, usage=usage, metadata={"step": 2}
+    )
+
+
 async def test_a_long_batch_keeps_its_order_on_the_stream(ingest, redis_url, events_stream):
     kinds = list(EventKind)
     events = [item(kinds[n % 4], task_id=f"task-{n}") for n in range(400)]

@@ -50,6 +50,48 @@ async def test_invalid_bodies_are_422_naming_the_field(
     assert await stream_events(redis_url, events_stream) == []
 
 
+@pytest.mark.parametrize("kind", [EventKind.STATUS, EventKind.FINISH, EventKind.ERROR])
+async def test_usage_travels_on_the_stream(ingest, redis_url, events_stream, kind) -> None:
+    usage = {"model": "m", "input_tokens": 1200, "cost": 0.0123}
+    response = await ingest.post(f"/webhook/{kind}", json=body(kind, usage=usage))
+    assert response.status_code == 202
+    [event] = await stream_events(redis_url, events_stream)
+    assert event.payload.usage is not None
+    assert event.payload.usage.model_dump(mode="json", exclude_none=True) == {
+        **usage,
+        "currency": "USD",
+    }
+
+
+async def test_a_status_takes_metadata(ingest, redis_url, events_stream) -> None:
+    response = await ingest.post(
+        "/webhook/status", json=body(EventKind.STATUS, metadata={"step": "tests"})
+    )
+    assert response.status_code == 202
+    [event] = await stream_events(redis_url, events_stream)
+    assert event.payload.metadata == {"step": "tests"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "usage", "where"),
+    [
+        (EventKind.STATUS, {"cost": -1}, ["usage", "cost"]),
+        (EventKind.FINISH, {"input_tokens": 1.5}, ["usage", "input_tokens"]),
+        (EventKind.ERROR, {"currency": "eur", "cost": 1}, ["usage", "currency"]),
+        (EventKind.STATUS, {"price": 1}, ["usage", "price"]),
+        (EventKind.STATUS, {}, ["usage"]),
+        (EventKind.START, {"cost": 1}, ["usage"]),
+    ],
+)
+async def test_bad_usage_is_422_naming_the_field(
+    ingest, redis_url, events_stream, kind, usage, where
+):
+    response = await ingest.post(f"/webhook/{kind}", json=body(kind, usage=usage))
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", *where]]
+    assert await stream_events(redis_url, events_stream) == []
+
+
 async def test_a_body_that_is_not_json_is_422(ingest) -> None:
     response = await ingest.post(
         "/webhook/start", content=b"{not json", headers={"content-type": "application/json"}

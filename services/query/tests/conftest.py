@@ -1,15 +1,19 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.factories import GATEWAY_IDENTITY
 from tracker_contracts import AnyTaskEvent
 from tracker_query.app import create_app
 from tracker_query.applying import apply_events
-from tracker_query.db import create_engine, create_sessionmaker
+from tracker_query.db import create_sessionmaker, create_writing_engine
 from tracker_query.settings import QuerySettings
+from tracker_query.worker import create_app as create_worker
 
 
 @pytest.fixture
@@ -24,7 +28,7 @@ def settings(database_url: str, redis_url: str, events_stream: str) -> QuerySett
 
 @pytest.fixture
 async def sessions(settings: QuerySettings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(settings)
+    engine = create_writing_engine(settings)
     yield create_sessionmaker(engine)
     await engine.dispose()
 
@@ -40,10 +44,9 @@ def apply(sessions: async_sessionmaker[AsyncSession]):  # type: ignore[no-untype
     return apply_committed
 
 
-@pytest.fixture
-async def api(settings: QuerySettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The query API in process, without its stream consumer."""
-    app = create_app(settings, consume=False)
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in process, its lifespan running, called as the gateway would call it."""
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -53,3 +56,44 @@ async def api(settings: QuerySettings) -> AsyncIterator[httpx.AsyncClient]:
         ) as client,
     ):
         yield client
+
+
+@pytest.fixture
+async def api(settings: QuerySettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The query API in process; no worker applies the stream."""
+    async with serving(create_app(settings)) as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class Query:
+    """The query service running: a worker applying the stream, and the API."""
+
+    api: httpx.AsyncClient
+    worker: httpx.AsyncClient
+    worker_app: FastAPI
+
+
+RunQuery = Callable[[QuerySettings], AbstractAsyncContextManager[Query]]
+
+
+@pytest.fixture
+def run_query() -> RunQuery:
+    """Runs a worker and the API with these settings for as long as the block lasts."""
+
+    @asynccontextmanager
+    async def run(settings: QuerySettings) -> AsyncIterator[Query]:
+        worker = create_worker(settings)
+        async with serving(worker) as worker_client, serving(create_app(settings)) as api:
+            yield Query(api, worker_client, worker)
+
+    return run
+
+
+RunWorker = Callable[[QuerySettings], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def run_worker() -> RunWorker:
+    """Runs one more worker with these settings for as long as the block lasts."""
+    return lambda settings: serving(create_worker(settings))

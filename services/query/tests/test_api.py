@@ -72,9 +72,14 @@ async def test_bad_list_parameters_are_422_naming_the_parameter(api, apply, proj
     assert response.json()["detail"][0]["loc"][:2] == ["query", field]
 
 
-async def test_db_check_reports_the_database(api) -> None:
+async def test_the_api_reports_its_database_and_the_dead_letters(api) -> None:
     response = await api.get("/db-check")
-    assert response.json()["database"] == "connected"
+    assert (response.status_code, response.json()) == (
+        200,
+        {"status": "ok", "database": "connected"},
+    )
+    health = (await api.get("/health")).json()
+    assert health == {"status": "ok", "dead_letters": {"count": 0, "oldest_age_seconds": None}}
 
 
 def at(seconds: int) -> str:

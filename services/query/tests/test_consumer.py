@@ -1,4 +1,5 @@
-"""The stream consumer against real Redis and PostgreSQL."""
+"""The stream consumer, run by the worker, against real Redis and PostgreSQL; what it applied
+read back through the API."""
 
 import asyncio
 
@@ -6,10 +7,9 @@ import httpx
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from tests.factories import GATEWAY_IDENTITY, event
+from tests.factories import event
 from tests.waiting import eventually_async
 from tracker_contracts import EventKind
-from tracker_query.app import create_app
 from tracker_query.consumer import ensure_consumer_group
 from tracker_query.settings import QuerySettings
 
@@ -39,32 +39,40 @@ async def nothing_pending(settings: QuerySettings) -> bool:
     return await pending_count(settings) == 0
 
 
-async def test_events_published_before_the_consumer_started_are_applied(settings, project):
+async def test_events_published_before_the_consumer_started_are_applied(
+    settings, project, run_query
+):
     await publish(
         settings,
         event(EventKind.START, 0, project=project),
         event(EventKind.FINISH, 5, project=project, task_id="other"),
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
-        )
-        tasks = await wait_for_tasks(client, project, 2)
+    async with run_query(settings) as query:
+        tasks = await wait_for_tasks(query.api, project, 2)
         assert {t["task_id"]: t["status"] for t in tasks} == {
             "task-123": "running",
             "other": "completed",
         }
-        assert (await client.get("/db-check")).json() == {
+        ready = await query.worker.get("/ready")
+        assert (ready.status_code, ready.json()) == (
+            200,
+            {
+                "status": "ok",
+                "database": "connected",
+                "redis": "connected",
+                "consumer": "running",
+                "waiting": None,
+            },
+        )
+        assert (await query.worker.get("/health")).json() == {
             "status": "ok",
-            "database": "connected",
             "consumer": "running",
             "waiting": None,
         }
         await eventually_async(lambda: nothing_pending(settings))
 
 
-async def test_entries_left_pending_by_a_dead_consumer_are_taken_over(settings, project):
+async def test_entries_left_pending_by_a_dead_consumer_are_taken_over(settings, project, run_query):
     async with Redis.from_url(str(settings.redis_url)) as redis:
         await ensure_consumer_group(redis, settings)
         await publish(settings, event(EventKind.START, 0, project=project))
@@ -74,32 +82,26 @@ async def test_entries_left_pending_by_a_dead_consumer_are_taken_over(settings, 
         assert len(claimed[0][1]) == 1
     assert await pending_count(settings) == 1
 
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
-        )
-        [task] = await wait_for_tasks(client, project, 1)
+    async with run_query(settings) as query:
+        [task] = await wait_for_tasks(query.api, project, 1)
         assert task["status"] == "running"
         await eventually_async(lambda: nothing_pending(settings))
 
 
-async def test_a_trickle_of_events_is_applied_together_after_the_linger(settings, project):
+async def test_a_trickle_of_events_is_applied_together_after_the_linger(
+    settings, project, run_query
+):
     """With a linger, events arriving one by one just after a small batch wait for the next
     read and are applied in one transaction (one `now()`), not one transaction each."""
     lingering = settings.model_copy(update={"apply_linger_ms": 1000})
-    app = create_app(lingering)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
-        )
+    async with run_query(lingering) as query:
         await publish(lingering, event(EventKind.START, 0, project=project, task_id="first"))
-        await wait_for_tasks(client, project, 1)
+        await wait_for_tasks(query.api, project, 1)
         for number in range(3):
             await publish(
                 lingering, event(EventKind.START, 1, project=project, task_id=f"t{number}")
             )
             await asyncio.sleep(0.05)
-        tasks = await wait_for_tasks(client, project, 4)
+        tasks = await wait_for_tasks(query.api, project, 4)
     trickled = {t["updated_at"] for t in tasks if t["task_id"] != "first"}
     assert len(trickled) == 1, tasks

@@ -15,7 +15,6 @@ from tracker_localstack.databases import plain_dsn
 from tracker_query.settings import QuerySettings
 
 from .test_consumer import pending_count, publish
-from .test_consumer_faults import running
 
 GOOD = 998
 
@@ -28,12 +27,13 @@ def settings(empty_database_url: str, redis_url: str, events_stream: str) -> Que
         redis_url=redis_url,
         events_stream=events_stream,
         claim_idle_ms=3_600_000,
+        dead_consumer_idle_seconds=7_200,
         apply_batch_size=2000,
     )
 
 
 async def test_a_poisoned_batch_applies_the_good_events_and_sets_aside_only_the_bad(
-    settings: QuerySettings, project: str
+    settings: QuerySettings, project: str, run_query
 ) -> None:
     # This database refuses one agent's events: a failure that event causes alone.
     connection = await asyncpg.connect(plain_dsn(settings.database_url))
@@ -50,7 +50,8 @@ async def test_a_poisoned_batch_applies_the_good_events_and_sets_aside_only_the_
     events.insert(700, {"kind": "start", **_envelope(), "payload": overflowing})  # type: ignore[arg-type]
     await publish(settings, *events)
 
-    async with running(settings) as client:
+    async with run_query(settings) as query:
+        client = query.api
 
         async def settled() -> bool:
             return await _dead_letters(client) == 2 and await pending_count(settings) == 0
@@ -61,7 +62,7 @@ async def test_a_poisoned_batch_applies_the_good_events_and_sets_aside_only_the_
         letters = (await client.get("/api/dead-letters")).json()["entries"]
         assert sorted(_task_id(letter["event"]) for letter in letters) == ["bad", "overflow"]
         assert any("refuse_poison" in letter["reason"] for letter in letters)
-        assert (await client.get("/health")).json()["consumer"] == "running"
+        assert (await query.worker.get("/health")).json()["consumer"] == "running"
 
 
 def _envelope() -> dict[str, str]:

@@ -1,31 +1,27 @@
-"""The consumer applies events with connections of its own: requests that hold every
-connection of the API's pools (many `/db-check` calls on a hung database) delay no event."""
+"""The consumer applies events with connections of its own: requests that hold every connection
+of the worker's other pool (the sweeps', which its readiness checks share: many `/ready` calls
+on a hung database) delay no event. The API, a process of its own, has pools of its own."""
 
 import asyncpg
-import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tests.factories import GATEWAY_IDENTITY, event
+from tests.factories import event
 from tests.waiting import eventually_async
 from tracker_contracts import EventKind
 from tracker_localstack.databases import plain_dsn
-from tracker_query.app import create_app
 from tracker_query.settings import QuerySettings
 
 from .test_consumer import publish
 
 
-async def test_events_are_applied_while_the_api_pools_are_exhausted(
-    settings: QuerySettings, project: str
+async def test_events_are_applied_while_the_sweep_pool_is_exhausted(
+    settings: QuerySettings, project: str, run_query
 ) -> None:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        held: list[AsyncConnection] = []
-        for sessions in (app.state.sessionmaker, app.state.reading_sessionmaker):
-            engine: AsyncEngine = sessions.kw["bind"]
-            pool = engine.sync_engine.pool
-            capacity = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
-            held += [await engine.connect() for _ in range(capacity)]
+    async with run_query(settings) as query:
+        engine: AsyncEngine = query.worker_app.state.worker.sessions.kw["bind"]
+        pool = engine.sync_engine.pool
+        capacity = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
+        held: list[AsyncConnection] = [await engine.connect() for _ in range(capacity)]
         try:
             await publish(
                 settings,
@@ -46,10 +42,8 @@ async def test_events_are_applied_while_the_api_pools_are_exhausted(
 
             # Sharing a pool, the consumer could not apply anything until they were released.
             await eventually_async(applied)
+            assert (await query.worker.get("/ready")).json()["database"] == "unreachable"
         finally:
             for connection in held:
                 await connection.close()
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://q", headers=GATEWAY_IDENTITY
-        )
-        assert (await client.get("/health")).json()["consumer"] == "running"
+        assert (await query.worker.get("/ready")).json()["consumer"] == "running"

@@ -26,8 +26,6 @@ from tracker_query.consumer import ensure_consumer_group
 from tracker_query.dead_letters import DeadLetters
 from tracker_query.settings import QuerySettings
 
-from .test_consumer_faults import running
-
 
 @pytest.fixture
 async def redis(settings: QuerySettings) -> AsyncIterator[Redis]:
@@ -232,7 +230,7 @@ def consumer_settings(empty_database_url: str, settings: QuerySettings) -> Query
     )
 
 
-async def test_a_redriven_event_is_applied_exactly_once(consumer_settings) -> None:
+async def test_a_redriven_event_is_applied_exactly_once(consumer_settings, run_query) -> None:
     settings = consumer_settings
     # A rule of this database refuses one agent's events: retrying cannot fix it, an admin can.
     connection = await asyncpg.connect(plain_dsn(settings.database_url))
@@ -241,7 +239,11 @@ async def test_a_redriven_event_is_applied_exactly_once(consumer_settings) -> No
     )
     poisoned = event(EventKind.START, task_id="bad", agent="poison")
     await publish(settings, event(EventKind.START, task_id="good"), poisoned)
-    async with running(settings) as client, Redis.from_url(str(settings.redis_url)) as redis:
+    async with (
+        run_query(settings) as query,
+        Redis.from_url(str(settings.redis_url)) as redis,
+    ):
+        client = query.api
         [letter] = await eventually_async(lambda: _letters(client, 1))
         assert "refuse_poison" in letter["reason"]
         assert letter["event"]["event_id"] == str(poisoned.event_id)
@@ -258,14 +260,18 @@ async def test_a_redriven_event_is_applied_exactly_once(consumer_settings) -> No
 
 
 async def test_an_event_already_applied_changes_nothing_when_redriven(
-    consumer_settings, project
+    consumer_settings, project, run_query
 ) -> None:
     """A letter buried before entries were kept (its event as JSON only), whose event reached
     the database since (a client's retry): it goes back, and the event is still there once."""
     settings = consumer_settings
     started = event(EventKind.START, project=project, task_id="t")
     await publish(settings, started)
-    async with running(settings) as client, Redis.from_url(str(settings.redis_url)) as redis:
+    async with (
+        run_query(settings) as query,
+        Redis.from_url(str(settings.redis_url)) as redis,
+    ):
+        client = query.api
         await eventually_async(lambda: history(client, project, "t"))
         await redis.xadd(
             f"{settings.events_stream}:dead-letters",
@@ -289,10 +295,14 @@ async def _letters(client: httpx.AsyncClient, count: int) -> list[dict] | None:
 
 
 async def test_an_event_that_fails_again_is_buried_again_and_redriven_once(
-    consumer_settings,
+    consumer_settings, run_query
 ) -> None:
     settings = consumer_settings
-    async with running(settings) as client, Redis.from_url(str(settings.redis_url)) as redis:
+    async with (
+        run_query(settings) as query,
+        Redis.from_url(str(settings.redis_url)) as redis,
+    ):
+        client = query.api
         await redis.xadd(settings.events_stream, {"note": "not an event"})
         [first] = await eventually_async(lambda: _letters(client, 1))
         answer = await client.post("/api/dead-letters/redrive", json={"all": True})

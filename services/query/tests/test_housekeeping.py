@@ -9,14 +9,16 @@ from redis.asyncio import Redis
 
 from tests.factories import event
 from tests.plans import plan_of, sent_statements
+from tests.waiting import eventually_async
 from tracker_contracts import EventKind, notices_channel
 from tracker_localstack.databases import plain_dsn
-from tracker_query.db import create_engine, create_sessionmaker
+from tracker_query.db import create_sessionmaker, create_sweep_engine
 from tracker_query.settings import QuerySettings
 from tracker_query.sweeps import (
     StaleTask,
     Sweeper,
     announcer,
+    claim_sweep,
     mark_silent_tasks_stale,
     prune_old_events,
 )
@@ -46,8 +48,8 @@ async def age(settings: QuerySettings, table: str, column: str, seconds: int) ->
 
 
 async def sweep(settings: QuerySettings, **options: int) -> list[StaleTask]:
-    """One sweep by a replica of its own (its own engine), as if its interval had come."""
-    engine = create_engine(settings)
+    """One sweep by a worker of its own (its own engine), as if its interval had come."""
+    engine = create_sweep_engine(settings)
     try:
         async with Redis.from_url(str(settings.redis_url)) as redis:
             sweeper = Sweeper(
@@ -171,6 +173,44 @@ async def test_the_sweep_runs_once_per_interval_whatever_the_replicas(apply, set
 
     await next_interval(settings)
     assert [t.task_id for t in await sweep(settings)] == ["second"]
+
+
+@pytest.mark.parametrize("lease", ["never claimed", "claimed an interval ago"])
+async def test_two_workers_whose_interval_comes_at_once_sweep_once(
+    apply, settings, lease: str
+) -> None:
+    """The second claim waits for the first to commit, then finds the lease taken: the
+    `sweep_leases` row settles claims made at the same moment, not only later ones."""
+    if lease == "claimed an interval ago":
+        assert await sweep(settings) == []
+        await next_interval(settings)
+    await apply(event(EventKind.START, 0, project="p", task_id="silent"))
+    await age(settings, "tasks", "updated_at", 7200)
+    engine = create_sweep_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as first:
+            async with first.begin():
+                assert await claim_sweep(first, settings.sweep_interval_seconds)
+                second = asyncio.create_task(sweep(settings))
+                await eventually_async(lambda: waiting_for_a_lock(settings))
+            # The first worker's claim is committed: the second one's sweep does nothing.
+            assert await asyncio.wait_for(second, timeout=60) == []  # a guard, not a measure
+    finally:
+        await engine.dispose()
+    await next_interval(settings)
+    assert [t.task_id for t in await sweep(settings)] == ["silent"]
+
+
+async def waiting_for_a_lock(settings: QuerySettings) -> bool:
+    connection = await asyncpg.connect(plain_dsn(settings.database_url))
+    try:
+        waiting = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+    finally:
+        await connection.close()
+    return bool(waiting)
 
 
 async def test_a_task_held_by_the_consumer_does_not_hold_up_the_sweep(apply, settings) -> None:

@@ -12,8 +12,13 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tracker_localstack.databases import drop_database, ensure_database, plain_dsn
-from tracker_query.db import create_engine
-from tracker_query.migrate import alembic_config
+from tracker_query.db import create_writing_engine
+from tracker_query.migrate import (
+    alembic_config,
+    newest_revisions,
+    upgrade_to_head,
+    wait_for_newest,
+)
 from tracker_query.models import Base
 from tracker_query.settings import QuerySettings
 
@@ -23,7 +28,7 @@ async def test_the_migrated_schema_matches_the_models(settings: QuerySettings) -
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, Base.metadata))
 
-    engine = create_engine(settings)
+    engine = create_writing_engine(settings)
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(differences) == []
@@ -92,3 +97,37 @@ async def _fetch_after_0006(url: str) -> tuple[str, str, bool, list[str]]:
     finally:
         await connection.close()
     return (*task, [row[0] for row in projects])
+
+
+def test_waiting_for_the_schema_ends_once_it_is_the_newest(postgres_admin_url: str) -> None:
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    url = ensure_database(postgres_admin_url, name)
+    try:
+        assert wait_for_newest(url, seconds=0) == (
+            f"the schema is not at {', '.join(sorted(newest_revisions()))} yet: revision none"
+        )
+        asyncio.run(_migrate(url, "0005"))
+        assert "yet: revision 0005" in (wait_for_newest(url, seconds=0) or "")
+        upgrade_to_head(url)
+        assert wait_for_newest(url, seconds=0) is None
+        # A later release migrated further: this one (a rollback) runs on that schema.
+        asyncio.run(_set_revision(url, "9999_from_a_later_release"))
+        assert wait_for_newest(url, seconds=0) is None
+    finally:
+        drop_database(postgres_admin_url, name)
+
+
+async def _set_revision(url: str, revision: str) -> None:
+    connection = await asyncpg.connect(plain_dsn(url))
+    try:
+        await connection.execute("UPDATE alembic_version SET version_num = $1", revision)
+    finally:
+        await connection.close()
+
+
+def test_waiting_for_an_unreachable_database_says_so() -> None:
+    url = "postgresql+asyncpg://tracker:secret-password@127.0.0.1:1/tracker"
+    waiting = wait_for_newest(url, seconds=0)
+    assert waiting is not None
+    assert "no answer from the database" in waiting
+    assert "secret-password" not in waiting

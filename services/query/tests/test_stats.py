@@ -8,6 +8,14 @@ from tracker_contracts import EventKind
 from tracker_query.repositories import stats
 from tracker_query.settings import QuerySettings
 
+NO_USAGE = {
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "cache_read_tokens": 0,
+    "cache_write_tokens": 0,
+    "cost": {},
+}
+
 
 @pytest.fixture
 def settings(empty_database_url: str, redis_url: str, events_stream: str) -> QuerySettings:
@@ -25,6 +33,7 @@ async def test_stats_of_an_empty_tracker(api) -> None:
         "completed_tasks": 0,
         "failed_tasks": 0,
         "average_duration": None,
+        "usage": NO_USAGE,
     }
 
 
@@ -44,6 +53,7 @@ async def test_stats_count_tasks_by_outcome(api, apply) -> None:
         "completed_tasks": 2,
         "failed_tasks": 1,
         "average_duration": 200.5,
+        "usage": NO_USAGE,
     }
 
 

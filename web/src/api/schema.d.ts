@@ -374,6 +374,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tokens and cost per project, agent, model or day
+         * @description Sorted by key. `by=day` covers the window as `/api/stats/usage/timeseries` with `bucket=day` does (the last 60 days when no `since` is given), days without usage left out.
+         */
+        get: operations["get_usage_api_stats_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/usage/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tokens and cost per minute, hour or day
+         * @description Usage counts in the bucket its event happened in. Without `since`, the window is the last 60 buckets.
+         */
+        get: operations["get_usage_series_api_stats_usage_timeseries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/usage/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tasks that cost the most
+         * @description Ranked by the cost, in `currency`, of their events in the filter (all time without `since` and `until`); most expensive first.
+         */
+        get: operations["get_costly_tasks_api_stats_usage_tasks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stats/projects/summary": {
         parameters: {
             query?: never;
@@ -504,7 +564,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** PostgreSQL answers and the event consumer is applying events */
+        /** PostgreSQL answers the API */
         get: operations["db_check_db_check_get"];
         put?: never;
         post?: never;
@@ -614,6 +674,7 @@ export interface components {
          *         "ingest": "degraded",
          *         "live feed": "ok",
          *         "query": "ok",
+         *         "query worker": "ok",
          *         "realtime": "ok",
          *         "redis": "degraded"
          *       },
@@ -632,6 +693,9 @@ export interface components {
          *         "query": {
          *           "database": "ok",
          *           "query": "ok"
+         *         },
+         *         "query-worker": {
+         *           "query worker": "ok"
          *         },
          *         "realtime": {
          *           "live feed": "ok",
@@ -810,6 +874,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Tokens and cost of the step this event reports (not a running total); the task's totals are the sum over its events. */
+            usage?: components["schemas"]["Usage"] | null;
         };
         /**
          * EventError
@@ -887,6 +953,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Tokens and cost of the step this event reports (not a running total); the task's totals are the sum over its events. */
+            usage?: components["schemas"]["Usage"] | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -959,6 +1027,26 @@ export interface components {
          *       "task": "Build feature",
          *       "task_id": "task-123"
          *     }
+         * @example {
+         *       "agent": "claude-3-5",
+         *       "message": "Ran the tests",
+         *       "metadata": {
+         *         "step": "tests"
+         *       },
+         *       "progress": 80,
+         *       "project": "my-project",
+         *       "task": "Build feature",
+         *       "task_id": "task-123",
+         *       "usage": {
+         *         "cache_read_tokens": 5000,
+         *         "cache_write_tokens": 0,
+         *         "cost": 0.0123,
+         *         "currency": "USD",
+         *         "input_tokens": 1200,
+         *         "model": "claude-sonnet-4-5",
+         *         "output_tokens": 340
+         *       }
+         *     }
          */
         StatusWebhook: {
             /**
@@ -1005,6 +1093,51 @@ export interface components {
             progress?: number | null;
             /** Message */
             message?: string | null;
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Tokens and cost of the step this event reports (not a running total); the task's totals are the sum over its events. */
+            usage?: components["schemas"]["Usage"] | null;
+        };
+        /**
+         * Usage
+         * @description What the step this event reports used: a delta, added to the task's totals, never a
+         *     running total. Every field is optional, but at least one is given.
+         * @example {
+         *       "cache_read_tokens": 5000,
+         *       "cache_write_tokens": 0,
+         *       "cost": 0.0123,
+         *       "currency": "USD",
+         *       "input_tokens": 1200,
+         *       "model": "claude-sonnet-4-5",
+         *       "output_tokens": 340
+         *     }
+         */
+        Usage: {
+            /**
+             * Model
+             * @description The model the step used.
+             */
+            model?: string | null;
+            /** Input Tokens */
+            input_tokens?: number | null;
+            /** Output Tokens */
+            output_tokens?: number | null;
+            /** Cache Read Tokens */
+            cache_read_tokens?: number | null;
+            /** Cache Write Tokens */
+            cache_write_tokens?: number | null;
+            /**
+             * Cost
+             * @description What the step cost, in `currency`; kept to 10 decimal places.
+             */
+            cost?: number | null;
+            /**
+             * Currency
+             * @description The currency of `cost`; USD when omitted.
+             */
+            currency?: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -1082,6 +1215,50 @@ export interface components {
          * @enum {string}
          */
         BucketUnit: "minute" | "hour" | "day";
+        /**
+         * CostlyTaskOut
+         * @example {
+         *       "agent": "claude-3-5",
+         *       "cost": 1.25,
+         *       "currency": "USD",
+         *       "project": "my-project",
+         *       "status": "completed",
+         *       "task_id": "task-123",
+         *       "title": "Build feature",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 1.25
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
+         *     }
+         */
+        CostlyTaskOut: {
+            /** Project */
+            project: string;
+            /** Task Id */
+            task_id: string;
+            /** Title */
+            title: string;
+            /**
+             * Agent
+             * @description The agent of the task's newest event.
+             */
+            agent: string;
+            status: components["schemas"]["TaskStatus"];
+            /**
+             * Cost
+             * @description What the task's events in the filter cost, in `currency`.
+             */
+            cost: number;
+            /** Currency */
+            currency: string;
+            /** @description The tokens and cost of those events. */
+            usage: components["schemas"]["UsageTotalsOut"];
+        };
         /** DbCheckOut */
         DbCheckOut: {
             /**
@@ -1094,12 +1271,6 @@ export interface components {
              * @enum {string}
              */
             database: "connected" | "unreachable";
-            /**
-             * Consumer
-             * @enum {string}
-             */
-            consumer: "starting" | "running" | "waiting" | "stopped";
-            waiting: components["schemas"]["WaitingOut"] | null;
         };
         /** DeadLetterBacklogOut */
         DeadLetterBacklogOut: {
@@ -1293,9 +1464,19 @@ export interface components {
          *         "project": "my-project",
          *         "status": "running",
          *         "task": "Build feature",
-         *         "task_id": "task-123"
+         *         "task_id": "task-123",
+         *         "usage": {
+         *           "cost": 0.0123,
+         *           "currency": "USD",
+         *           "model": "claude-sonnet-4-5"
+         *         }
          *       },
-         *       "received_at": "2024-01-01T10:15:00Z"
+         *       "received_at": "2024-01-01T10:15:00Z",
+         *       "usage": {
+         *         "cost": 0.0123,
+         *         "currency": "USD",
+         *         "model": "claude-sonnet-4-5"
+         *       }
          *     }
          */
         EventOut: {
@@ -1325,6 +1506,8 @@ export interface components {
             payload: {
                 [key: string]: unknown;
             };
+            /** @description What this event's step used (not a running total); null when it did not say. */
+            usage: components["schemas"]["Usage"] | null;
         };
         /** HealthOut */
         HealthOut: {
@@ -1334,14 +1517,6 @@ export interface components {
              * @constant
              */
             status: "ok";
-            /**
-             * Consumer
-             * @description The event consumer: `waiting` while the database cannot take events (they stay in the stream, nothing is lost or set aside, and they are applied when it can again).
-             * @enum {string}
-             */
-            consumer: "starting" | "running" | "waiting" | "stopped";
-            /** @description Why and since when it waits, if it does. */
-            waiting: components["schemas"]["WaitingOut"] | null;
             /** @description Events set aside (`GET /api/dead-letters`); null while Redis does not answer. */
             dead_letters: components["schemas"]["DeadLetterBacklogOut"] | null;
         };
@@ -1470,7 +1645,16 @@ export interface components {
          *       "stale_tasks": 0,
          *       "success_rate": 0.897,
          *       "total_projects": 1,
-         *       "total_tasks": 42
+         *       "total_tasks": 42,
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         ProjectStatsOut: {
@@ -1492,6 +1676,8 @@ export interface components {
              * @description Mean duration in seconds of completed tasks; null when none has completed.
              */
             average_duration: number | null;
+            /** @description Tokens and cost the events in the filter reported (by when each happened and the agent that reported it); cost per currency. */
+            usage: components["schemas"]["UsageTotalsOut"];
             /** Project */
             project: string;
             /**
@@ -1543,7 +1729,16 @@ export interface components {
          *       "success_rate": 0.897,
          *       "total_projects": 1,
          *       "total_tasks": 42,
-         *       "updated_at": "2024-01-01T10:00:00Z"
+         *       "updated_at": "2024-01-01T10:00:00Z",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         ProjectSummaryOut: {
@@ -1565,6 +1760,8 @@ export interface components {
              * @description Mean duration in seconds of completed tasks; null when none has completed.
              */
             average_duration: number | null;
+            /** @description Tokens and cost the events in the filter reported (by when each happened and the agent that reported it); cost per currency. */
+            usage: components["schemas"]["UsageTotalsOut"];
             /** Project */
             project: string;
             /**
@@ -1670,7 +1867,16 @@ export interface components {
          *       "completed_tasks": 35,
          *       "failed_tasks": 4,
          *       "total_projects": 5,
-         *       "total_tasks": 42
+         *       "total_tasks": 42,
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         StatsOut: {
@@ -1692,6 +1898,8 @@ export interface components {
              * @description Mean duration in seconds of completed tasks; null when none has completed.
              */
             average_duration: number | null;
+            /** @description Tokens and cost the events in the filter reported (by when each happened and the agent that reported it); cost per currency. */
+            usage: components["schemas"]["UsageTotalsOut"];
         };
         /**
          * SummarySort
@@ -1716,7 +1924,16 @@ export interface components {
          *       "status": "running",
          *       "task_id": "task-123",
          *       "title": "Build feature",
-         *       "updated_at": "2024-01-01T10:15:00Z"
+         *       "updated_at": "2024-01-01T10:15:00Z",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         TaskDetailOut: {
@@ -1769,6 +1986,8 @@ export interface components {
              * @description When the task's newest event happened (the agent's `timestamp`, else its receipt). A live message older than this only adds history; see the lifecycle rules.
              */
             last_event_at: string | null;
+            /** @description Tokens and cost of the task's events added up; null when none reported any usage. */
+            usage: components["schemas"]["UsageTotalsOut"] | null;
             /** Stack Trace */
             stack_trace: string | null;
             /** Events */
@@ -1791,7 +2010,16 @@ export interface components {
          *       "status": "running",
          *       "task_id": "task-123",
          *       "title": "Build feature",
-         *       "updated_at": "2024-01-01T10:15:00Z"
+         *       "updated_at": "2024-01-01T10:15:00Z",
+         *       "usage": {
+         *         "cache_read_tokens": 20000,
+         *         "cache_write_tokens": 1500,
+         *         "cost": {
+         *           "USD": 0.0731
+         *         },
+         *         "input_tokens": 5200,
+         *         "output_tokens": 1340
+         *       }
          *     }
          */
         TaskOut: {
@@ -1844,6 +2072,8 @@ export interface components {
              * @description When the task's newest event happened (the agent's `timestamp`, else its receipt). A live message older than this only adds history; see the lifecycle rules.
              */
             last_event_at: string | null;
+            /** @description Tokens and cost of the task's events added up; null when none reported any usage. */
+            usage: components["schemas"]["UsageTotalsOut"] | null;
         };
         /**
          * TaskSort
@@ -1897,19 +2127,148 @@ export interface components {
              */
             points: components["schemas"]["PointOut"][];
         };
-        /** WaitingOut */
-        WaitingOut: {
+        /**
+         * UsageKey
+         * @description What a breakdown of usage is by.
+         * @enum {string}
+         */
+        UsageKey: "project" | "agent" | "model" | "day";
+        /**
+         * UsagePointOut
+         * @example {
+         *       "cache_read_tokens": 20000,
+         *       "cache_write_tokens": 1500,
+         *       "cost": {
+         *         "USD": 0.0731
+         *       },
+         *       "input_tokens": 5200,
+         *       "output_tokens": 1340
+         *     }
+         */
+        UsagePointOut: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /**
+             * Cost
+             * @description Per currency (ISO 4217 code): amounts in different currencies are never added together. Empty when no event reported a cost.
+             */
+            cost: {
+                [key: string]: number;
+            };
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
+        /**
+         * UsageSeriesOut
+         * @example {
+         *       "bucket": "day",
+         *       "points": [
+         *         {
+         *           "cache_read_tokens": 20000,
+         *           "cache_write_tokens": 1500,
+         *           "cost": {
+         *             "USD": 0.0731
+         *           },
+         *           "input_tokens": 5200,
+         *           "output_tokens": 1340,
+         *           "start": "2024-01-01T00:00:00Z"
+         *         }
+         *       ],
+         *       "since": "2024-01-01T00:00:00Z",
+         *       "until": "2024-01-02T00:00:00Z"
+         *     }
+         */
+        UsageSeriesOut: {
+            bucket: components["schemas"]["BucketUnit"];
             /**
              * Since
              * Format: date-time
-             * @description When the database first refused the events.
              */
             since: string;
             /**
-             * Reason
-             * @description The database's last refusal, e.g. a read-only database.
+             * Until
+             * Format: date-time
              */
-            reason: string;
+            until: string;
+            /**
+             * Points
+             * @description One per bucket, oldest first, zeros included.
+             */
+            points: components["schemas"]["UsagePointOut"][];
+        };
+        /**
+         * UsageShareOut
+         * @example {
+         *       "cache_read_tokens": 20000,
+         *       "cache_write_tokens": 1500,
+         *       "cost": {
+         *         "USD": 0.0731
+         *       },
+         *       "input_tokens": 5200,
+         *       "key": "claude-sonnet-4-5",
+         *       "output_tokens": 1340
+         *     }
+         */
+        UsageShareOut: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /**
+             * Cost
+             * @description Per currency (ISO 4217 code): amounts in different currencies are never added together. Empty when no event reported a cost.
+             */
+            cost: {
+                [key: string]: number;
+            };
+            /**
+             * Key
+             * @description The project, agent or model name ('' for usage reported without a model), or the day (`2026-01-01`, UTC).
+             */
+            key: string;
+        };
+        /**
+         * UsageTotalsOut
+         * @description The sum of what a task's events reported using.
+         * @example {
+         *       "cache_read_tokens": 20000,
+         *       "cache_write_tokens": 1500,
+         *       "cost": {
+         *         "USD": 0.0731
+         *       },
+         *       "input_tokens": 5200,
+         *       "output_tokens": 1340
+         *     }
+         */
+        UsageTotalsOut: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /**
+             * Cost
+             * @description Per currency (ISO 4217 code): amounts in different currencies are never added together. Empty when no event reported a cost.
+             */
+            cost: {
+                [key: string]: number;
+            };
         };
         /**
          * WebSocketStats
@@ -3102,11 +3461,11 @@ export interface operations {
             query?: {
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3167,11 +3526,11 @@ export interface operations {
             query?: {
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3232,11 +3591,11 @@ export interface operations {
             query?: {
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3298,11 +3657,11 @@ export interface operations {
                 limit?: number;
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3364,11 +3723,11 @@ export interface operations {
                 bucket?: components["schemas"]["BucketUnit"];
                 /** @description Only these projects; repeatable. */
                 project?: string[];
-                /** @description Only this agent's tasks. */
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
                 agent?: string | null;
-                /** @description Tasks started at or after. */
+                /** @description Tasks started at or after (for usage: events that happened). */
                 since?: string | null;
-                /** @description Tasks started before. */
+                /** @description Tasks started before (for usage: events that happened). */
                 until?: string | null;
             };
             header?: never;
@@ -3384,6 +3743,207 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimeSeriesOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_usage_api_stats_usage_get: {
+        parameters: {
+            query: {
+                /** @description What to break usage down by. */
+                by: components["schemas"]["UsageKey"];
+                /** @description Only these projects; repeatable. */
+                project?: string[];
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
+                agent?: string | null;
+                /** @description Tasks started at or after (for usage: events that happened). */
+                since?: string | null;
+                /** @description Tasks started before (for usage: events that happened). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageShareOut"][];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_usage_series_api_stats_usage_timeseries_get: {
+        parameters: {
+            query?: {
+                bucket?: components["schemas"]["BucketUnit"];
+                /** @description Only these projects; repeatable. */
+                project?: string[];
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
+                agent?: string | null;
+                /** @description Tasks started at or after (for usage: events that happened). */
+                since?: string | null;
+                /** @description Tasks started before (for usage: events that happened). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSeriesOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_costly_tasks_api_stats_usage_tasks_get: {
+        parameters: {
+            query?: {
+                /** @description ISO 4217 code of the cost to rank by. */
+                currency?: string;
+                limit?: number;
+                /** @description Only these projects; repeatable. */
+                project?: string[];
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
+                agent?: string | null;
+                /** @description Tasks started at or after (for usage: events that happened). */
+                since?: string | null;
+                /** @description Tasks started before (for usage: events that happened). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostlyTaskOut"][];
                 };
             };
             /** @description Missing or invalid API key. */
@@ -3959,7 +4519,7 @@ export interface operations {
                     "application/json": components["schemas"]["DbCheckOut"];
                 };
             };
-            /** @description The database is down, or the consumer is down or waiting for it. */
+            /** @description The database does not answer. */
             503: {
                 headers: {
                     [name: string]: unknown;

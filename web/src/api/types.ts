@@ -13,6 +13,15 @@ export type Bucket = Schemas["BucketUnit"];
 export type Project = Schemas["ProjectOut"];
 export type Task = Schemas["TaskOut"];
 export type TaskEvent = Schemas["EventOut"];
+/** What one event's step used (a delta), as its webhook sent it. */
+export type Usage = Schemas["Usage"];
+/** The sum of a task's events' usage; cost per currency. */
+export type UsageTotals = Schemas["UsageTotalsOut"];
+/** `GET /api/stats/usage?by=…`: one project, agent, model or day. */
+export type UsageShare = Schemas["UsageShareOut"];
+export type UsageSeries = Schemas["UsageSeriesOut"];
+/** `GET /api/stats/usage/tasks`: one of the most expensive tasks. */
+export type CostlyTask = Schemas["CostlyTaskOut"];
 export type TaskDetail = Schemas["TaskDetailOut"];
 export type Agent = Schemas["AgentOut"];
 export type Stats = Schemas["StatsOut"];

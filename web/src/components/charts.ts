@@ -5,6 +5,7 @@ export const CHART_COLORS = {
   completed: "var(--chart-2)",
   failed: "var(--chart-3)",
   duration: "var(--chart-5)",
+  cost: "var(--chart-4)",
 };
 
 export const axisProps = {

@@ -1,6 +1,6 @@
 /** What the live feed (`/webhook/ws`) sends, as documented in the README ("WebSocket"). */
 
-import type { TaskStatus } from "@/api/types";
+import type { TaskStatus, Usage } from "@/api/types";
 
 export const TASK_MESSAGE_TYPES = [
   "task_started",
@@ -25,6 +25,8 @@ export interface TaskMessageData {
   error_type?: string;
   error_message?: string;
   last_event_at?: string;
+  /** What the event's step used, when it said (status, finish and error only). */
+  usage?: Usage;
 }
 
 export interface TaskMessage {

@@ -37,6 +37,7 @@ function newTask(message: TaskMessage): Task {
     duration_seconds: null,
     updated_at: timestamp,
     last_event_at: null,
+    usage: null,
   };
 }
 

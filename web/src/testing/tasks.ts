@@ -32,6 +32,7 @@ export function task(overrides: Partial<Task> = {}): Task {
     duration_seconds: null,
     updated_at: "2026-01-01T10:00:00Z",
     last_event_at: null,
+    usage: null,
     ...overrides,
   };
 }

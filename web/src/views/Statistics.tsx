@@ -1,5 +1,5 @@
-import { AlertOctagon, CheckCircle2, Gauge, PlayCircle, Timer } from "lucide-react";
-import { memo, useMemo, useState, type ReactElement } from "react";
+import { AlertOctagon, CheckCircle2, Coins, Gauge, PlayCircle, Timer } from "lucide-react";
+import { memo, useCallback, useMemo, useState } from "react";
 import {
   Area,
   AreaChart,
@@ -9,12 +9,19 @@ import {
   ComposedChart,
   Legend,
   Line,
-  ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from "recharts";
-import type { Bucket, ErrorType, Outcomes, Project, ProjectStats, TimeSeries } from "@/api/types";
+import type {
+  Bucket,
+  ErrorType,
+  Outcomes,
+  Project,
+  ProjectStats,
+  Stats,
+  TimeSeries,
+} from "@/api/types";
 import { axisProps, CHART_COLORS, gridProps, seriesProps, tooltipProps } from "@/components/charts";
 import { chartPoints, CURVE, WITH_GAPS, type ChartPoint } from "@/components/chartSeries";
 import { EmptyState } from "@/components/EmptyState";
@@ -38,7 +45,10 @@ import { useApi } from "@/hooks/useApi";
 import { useDocumentTitle } from "@/hooks/useDocumentTitle";
 import { useLiveRefresh } from "@/hooks/useLiveRefresh";
 import { formatCount, formatDuration, formatPercent } from "@/lib/format";
+import { formatCosts, formatTokens, totalTokens } from "@/lib/usage";
 import { cn } from "@/lib/utils";
+import { ChartCard } from "./ChartCard";
+import { CostStatistics, useCostStats } from "./CostStatistics";
 
 const RANGES = {
   "1h": { label: "1 hour", bucket: "minute", hours: 1 },
@@ -55,38 +65,6 @@ function tickLabel(iso: string, bucket: Bucket): string {
   return bucket === "day"
     ? date.toLocaleDateString(undefined, { month: "short", day: "numeric" })
     : date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-}
-
-function ChartCard({
-  title,
-  description,
-  loading,
-  children,
-  className,
-}: {
-  title: string;
-  description: string;
-  loading: boolean;
-  children: ReactElement;
-  className?: string;
-}) {
-  return (
-    <Card className={className}>
-      <CardHeader>
-        <CardTitle>{title}</CardTitle>
-        <CardDescription>{description}</CardDescription>
-      </CardHeader>
-      <CardContent className="h-64">
-        {loading ? (
-          <Skeleton className="h-full" />
-        ) : (
-          <ResponsiveContainer width="100%" height="100%">
-            {children}
-          </ResponsiveContainer>
-        )}
-      </CardContent>
-    </Card>
-  );
 }
 
 /** A success rate with no neighbour to draw a line to: a dot, so it is not lost in a gap. */
@@ -327,6 +305,8 @@ export function Statistics() {
   const outcomes = useApi<Outcomes>("/api/stats/outcomes", scope);
   const errors = useApi<ErrorType[]>("/api/stats/errors", { ...scope, limit: 6 });
   const perProject = useApi<ProjectStats[]>("/api/stats/projects", scope);
+  const totals = useApi<Stats>("/api/stats", scope);
+  const cost = useCostStats(scope, bucket);
   const projects = useApi<Project[]>("/api/projects");
   useLiveRefresh(
     () => {
@@ -338,6 +318,8 @@ export function Statistics() {
         outcomes.reload(),
         errors.reload(),
         perProject.reload(),
+        totals.reload(),
+        cost.reload(),
       ]);
     },
     (message) => !project || message.data.project === project,
@@ -345,10 +327,9 @@ export function Statistics() {
     5000,
   );
 
-  const points = useMemo(
-    () => chartPoints(series.data?.points ?? [], (start) => tickLabel(start, bucket)),
-    [series.data, bucket],
-  );
+  const label = useCallback((start: string) => tickLabel(start, bucket), [bucket]);
+  const points = useMemo(() => chartPoints(series.data?.points ?? [], label), [series.data, label]);
+  const usage = totals.data?.usage;
   const startedInRange = points.reduce((sum, point) => sum + point.started, 0);
   const durations = outcomes.data?.durations;
   const durationBars = useMemo(
@@ -370,7 +351,7 @@ export function Statistics() {
     <>
       <PageHeader
         title="Statistics"
-        description="Throughput, outcomes and durations of tasks started in the period."
+        description="Throughput, outcomes and durations of tasks started in the period; tokens and cost of the events in it."
         actions={
           <>
             <select
@@ -399,7 +380,7 @@ export function Statistics() {
         }
       />
       {error && !series.data && <ErrorBanner error={error} onRetry={series.reload} />}
-      <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
+      <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
         <StatCard
           label="Tasks started"
           icon={PlayCircle}
@@ -431,6 +412,14 @@ export function Statistics() {
           value={formatDuration(durations?.p90)}
           hint={`longest ${formatDuration(durations?.longest)}`}
         />
+        <StatCard
+          label="Cost"
+          icon={Coins}
+          tone="text-amber-600 bg-amber-500/10 dark:text-amber-400"
+          loading={totals.loading}
+          value={formatCosts(usage?.cost) || "—"}
+          hint={`${formatTokens(totalTokens(usage))} tokens reported`}
+        />
       </div>
       <div className="grid gap-4 lg:grid-cols-3">
         <ThroughputCard points={points} bucket={bucket} loading={series.loading} />
@@ -450,6 +439,7 @@ export function Statistics() {
         <SuccessRateCard points={points} bucket={bucket} loading={series.loading} />
         <DurationsCard bars={durationBars} loading={outcomes.loading} />
       </div>
+      <CostStatistics stats={cost} bucket={bucket} label={label} total={usage?.cost} />
       <Card className="gap-2 pb-2">
         <CardHeader>
           <CardTitle>By project</CardTitle>

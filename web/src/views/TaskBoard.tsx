@@ -2,6 +2,7 @@ import type { TaskStatus } from "@/api/types";
 import { RelativeTime } from "@/components/RelativeTime";
 import { StatusBadge, StatusDot } from "@/components/StatusBadge";
 import { TaskProgress } from "@/components/TaskProgress";
+import { TaskUsage } from "@/components/TaskUsage";
 import { useNow } from "@/hooks/useNow";
 import { useWindowList } from "@/hooks/useWindowList";
 import { formatDuration, taskElapsedSeconds } from "@/lib/format";
@@ -69,6 +70,7 @@ function BoardColumn({
                     )}
                   </span>
                 </div>
+                <TaskUsage usage={task.usage} />
               </button>
             </div>
           );

@@ -1,7 +1,7 @@
 import { Bot, Check, Clock, Copy, FileQuestion, FolderKanban } from "lucide-react";
 import { useState, type ReactNode } from "react";
 import { Link } from "wouter";
-import type { EventKind, Task, TaskDetail as Detail, TaskEvent } from "@/api/types";
+import type { EventKind, Task, TaskDetail as Detail, TaskEvent, UsageTotals } from "@/api/types";
 import { projectPath } from "@/components/AppShell";
 import { EmptyState } from "@/components/EmptyState";
 import { ErrorBanner } from "@/components/ErrorBanner";
@@ -19,7 +19,8 @@ import { useNow } from "@/hooks/useNow";
 import { useLiveMessages } from "@/live/LiveContext";
 import type { TaskMessage } from "@/live/messages";
 import { applyToTask } from "@/live/taskList";
-import { formatDuration, formatTimestamp, taskElapsedSeconds } from "@/lib/format";
+import { formatCount, formatDuration, formatTimestamp, taskElapsedSeconds } from "@/lib/format";
+import { formatCosts, hasUsage } from "@/lib/usage";
 import { Timeline } from "./Timeline";
 
 const EVENT_KINDS: Record<TaskMessage["type"], EventKind | null> = {
@@ -45,6 +46,7 @@ function asEvent(message: TaskMessage): TaskEvent | null {
     occurred_at: message.timestamp,
     received_at: message.timestamp,
     payload: { ...data },
+    usage: data.usage ?? null,
   };
 }
 
@@ -86,6 +88,27 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
       <dt className="text-muted-foreground text-xs font-medium tracking-wide uppercase">{label}</dt>
       <dd className="text-sm font-medium">{children}</dd>
     </div>
+  );
+}
+
+/** The task's totals: what its events reported using, cost per currency. */
+function UsageFacts({ usage }: { usage: UsageTotals }) {
+  const rows: [string, string][] = [
+    ["Cost", formatCosts(usage.cost) || "—"],
+    ["Input tokens", formatCount(usage.input_tokens)],
+    ["Output tokens", formatCount(usage.output_tokens)],
+    ["Cache read", formatCount(usage.cache_read_tokens)],
+    ["Cache write", formatCount(usage.cache_write_tokens)],
+  ];
+  return (
+    <dl data-testid="task-usage-totals" className="grid grid-cols-2 gap-x-4 gap-y-2 border-t pt-3">
+      {rows.map(([label, value]) => (
+        <div key={label} className="min-w-0">
+          <dt className="text-muted-foreground text-xs">{label}</dt>
+          <dd className="truncate text-sm font-medium tabular-nums">{value}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 
@@ -228,6 +251,7 @@ export function TaskDetail({ project, taskId }: { project: string; taskId: strin
                 <Clock className="text-muted-foreground size-4" />
                 {formatTimestamp(task.started_at)}
               </div>
+              {hasUsage(task.usage) && <UsageFacts usage={task.usage} />}
             </dl>
           </CardContent>
         </Card>

@@ -3,6 +3,7 @@ import type { Task } from "@/api/types";
 import { RelativeTime } from "@/components/RelativeTime";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TaskProgress } from "@/components/TaskProgress";
+import { TaskUsage } from "@/components/TaskUsage";
 import {
   Table,
   TableBody,
@@ -88,6 +89,7 @@ const TaskRow = memo(function TaskRow({
       </TableCell>
       <TableCell className="pr-4 text-right tabular-nums">
         {formatDuration(taskElapsedSeconds(task, now))}
+        <TaskUsage usage={task.usage} className="flex justify-end" />
       </TableCell>
     </TableRow>
   );
@@ -183,6 +185,7 @@ export function TaskCards({ tasks, touches, onOpen }: TaskViewProps) {
                   {formatDuration(taskElapsedSeconds(task, now))}
                 </span>
               </span>
+              <TaskUsage usage={task.usage} />
             </button>
           </li>
         );

@@ -2,6 +2,7 @@ import { Activity, CheckCircle2, Play, XCircle, type LucideIcon } from "lucide-r
 import type { EventKind, TaskEvent } from "@/api/types";
 import { RelativeTime } from "@/components/RelativeTime";
 import { formatDuration, formatTimestamp } from "@/lib/format";
+import { eventUsageLine } from "@/lib/usage";
 import { cn } from "@/lib/utils";
 
 const KINDS: Record<EventKind, { label: string; icon: LucideIcon; tone: string }> = {
@@ -52,6 +53,7 @@ export function Timeline({ events }: { events: TaskEvent[] }) {
       {events.map((event, index) => {
         const kind = KINDS[event.kind];
         const { headline, detail } = describe(event);
+        const usage = eventUsageLine(event.usage);
         const Icon = kind.icon;
         return (
           <li
@@ -80,6 +82,14 @@ export function Timeline({ events }: { events: TaskEvent[] }) {
               </div>
               {detail && (
                 <p className="text-muted-foreground mt-0.5 text-sm break-words">{detail}</p>
+              )}
+              {usage && (
+                <div
+                  data-testid="event-usage"
+                  className="text-muted-foreground mt-0.5 font-mono text-xs tabular-nums"
+                >
+                  {usage}
+                </div>
               )}
               <div className="text-muted-foreground/80 mt-0.5 text-xs">
                 {kind.label} · {formatTimestamp(event.occurred_at)} · {event.agent}

@@ -30,6 +30,7 @@ CHECKS = (
     ("realtime", "realtime", "/health"),
     ("redis", "ingest", "/redis-check"),
     ("database", "query", "/db-check"),
+    ("query worker", "query-worker", "/ready"),
     ("live feed", "realtime", "/feed-check"),
 )
 LIVENESS = {service: name for name, service, _ in reversed(CHECKS)}

@@ -20,6 +20,7 @@ class PortalSettings(BaseSettings):
     ingest_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8001")]
     query_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8002")]
     realtime_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8003")]
+    query_worker_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8007")]
     check_timeout_seconds: float = Field(default=2.0, gt=0)
     health_cache_seconds: float = Field(
         default=1.0,
@@ -30,7 +31,7 @@ class PortalSettings(BaseSettings):
         ),
     )
 
-    @field_validator("ingest_url", "query_url", "realtime_url", mode="before")
+    @field_validator("ingest_url", "query_url", "realtime_url", "query_worker_url", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -43,6 +44,7 @@ class PortalSettings(BaseSettings):
             "ingest": _plain(self.ingest_url),
             "query": _plain(self.query_url),
             "realtime": _plain(self.realtime_url),
+            "query-worker": _plain(self.query_worker_url),
         }
 
 

@@ -1,5 +1,6 @@
 """Wire formats of Agent Task Tracker, shared by every service."""
 
+from ._backlog import BACKLOG_FUNCTIONS, GROUP_BACKLOG_SCRIPT
 from ._batch import (
     WEBHOOK_FOR_KIND,
     BatchEvent,
@@ -64,11 +65,18 @@ from ._stream import (
     encode_event,
     event_json,
     frame,
+    idempotency_record_key,
     reply_text,
+    stream_key,
 )
 from ._webhooks import (
     ACTIVE_STATUSES,
+    COST_DECIMAL_PLACES,
+    COST_MAX,
+    CURRENCY_PATTERN,
+    DEFAULT_CURRENCY,
     METADATA_MAX_BYTES,
+    TOKENS_MAX,
     ErrorWebhook,
     FinishWebhook,
     Name,
@@ -76,16 +84,23 @@ from ._webhooks import (
     StatusWebhook,
     TaskStatus,
     Timestamp,
+    Usage,
     Webhook,
     WebhookBase,
 )
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "BACKLOG_FUNCTIONS",
+    "COST_DECIMAL_PLACES",
+    "COST_MAX",
+    "CURRENCY_PATTERN",
     "DATA_FIELD",
+    "DEFAULT_CURRENCY",
     "EVENTS_STREAM",
     "EVENT_ADAPTER",
     "GATEWAY_IDENTITY_SWITCH",
+    "GROUP_BACKLOG_SCRIPT",
     "IDENTITY_HEADERS",
     "KEY_NAME_HEADER",
     "KEY_SCOPE_HEADER",
@@ -93,6 +108,7 @@ __all__ = [
     "PROJECTS_HEADER",
     "QUERY_GROUP",
     "SEQUENCE_FIELD",
+    "TOKENS_MAX",
     "WEBHOOK_FOR_KIND",
     "AnyTaskEvent",
     "BatchEvent",
@@ -132,6 +148,7 @@ __all__ = [
     "TaskStatusData",
     "Timestamp",
     "Undecodable",
+    "Usage",
     "Webhook",
     "WebhookBase",
     "WebhookBatch",
@@ -145,6 +162,7 @@ __all__ = [
     "envelop",
     "event_json",
     "frame",
+    "idempotency_record_key",
     "identity_of",
     "is_newest",
     "live_message",
@@ -152,4 +170,5 @@ __all__ = [
     "reply_text",
     "sets_status",
     "status_set_by",
+    "stream_key",
 ]

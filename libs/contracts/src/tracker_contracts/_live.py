@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._envelope import AnyTaskEvent, ErrorEvent, FinishEvent, StartEvent, StatusEvent
 from ._lifecycle import status_set_by
-from ._webhooks import TaskStatus
+from ._webhooks import TaskStatus, Usage, is_none
 
 
 class LiveMessageType(StrEnum):
@@ -33,17 +33,26 @@ class TaskStartedData(_TaskData):
     started_at: datetime
 
 
-class TaskStatusData(_TaskData):
+class _UsageData(_TaskData):
+    usage: Usage | None = Field(
+        default=None,
+        exclude_if=is_none,
+        description="What the event's step used (not a running total); absent when the event "
+        "reported none.",
+    )
+
+
+class TaskStatusData(_UsageData):
     progress: int | None
     message: str | None
 
 
-class TaskFinishedData(_TaskData):
+class TaskFinishedData(_UsageData):
     duration_seconds: float | None
     finished_at: datetime
 
 
-class TaskErrorData(_TaskData):
+class TaskErrorData(_UsageData):
     error_type: str
     error_message: str
 
@@ -82,17 +91,29 @@ def live_message(event: AnyTaskEvent, entry_id: str) -> LiveMessage:
         case StatusEvent(payload=update):
             kind = LiveMessageType.TASK_STATUS
             data = TaskStatusData(
-                **ref, status=status, progress=update.progress, message=update.message
+                **ref,
+                status=status,
+                usage=update.usage,
+                progress=update.progress,
+                message=update.message,
             )
         case FinishEvent(payload=finish):
             kind = LiveMessageType.TASK_FINISHED
             data = TaskFinishedData(
-                **ref, status=status, duration_seconds=finish.duration_seconds, finished_at=at
+                **ref,
+                status=status,
+                usage=finish.usage,
+                duration_seconds=finish.duration_seconds,
+                finished_at=at,
             )
         case ErrorEvent(payload=error):
             kind = LiveMessageType.TASK_ERROR
             data = TaskErrorData(
-                **ref, status=status, error_type=error.error_type, error_message=error.error_message
+                **ref,
+                status=status,
+                usage=error.usage,
+                error_type=error.error_type,
+                error_message=error.error_message,
             )
     return LiveMessage(type=kind, data=data, timestamp=at, event_id=event.event_id, id=entry_id)
 

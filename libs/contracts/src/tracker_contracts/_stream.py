@@ -46,9 +46,38 @@ it; readers of events ignore it. Whatever appends events besides ingest numbers 
 way."""
 
 
+def stream_key(stream: str, name: str) -> str:
+    """The key `name` kept beside `stream` and written in the same Redis call as the stream.
+
+    Redis Cluster runs a call only when all its keys hash to one slot, and hashes only a key's
+    hash tag (the text between its first `{` and the next `}`) when it has one. The key's hash
+    tag is therefore the stream's whole name, `{<stream>}:<name>`, which hashes as the stream's
+    own name does: the key shares the stream's slot while the stream keeps its name (and its
+    data). A stream named with a hash tag of its own already decides its slot by it, and its
+    keys are `<stream>:<name>`. A name with a `}` but no hash tag cannot be wrapped in one.
+    """
+    if _hash_tag(stream) is not None:
+        return f"{stream}:{name}"
+    if "}" in stream:
+        raise ValueError(f"stream name {stream!r}: a '}}' outside a hash tag (use {{tag}})")
+    return f"{{{stream}}}:{name}"
+
+
+def _hash_tag(key: str) -> str | None:
+    """What Redis Cluster hashes of `key` when not the whole key: its non-empty hash tag."""
+    start = key.find("{")
+    end = key.find("}", start + 1) if start >= 0 else -1
+    return key[start + 1 : end] if end > start + 1 else None
+
+
 def appended_count_key(stream: str) -> str:
     """How many entries were ever appended to `stream`: the newest entry's sequence number."""
-    return f"{stream}:appended"
+    return stream_key(stream, "appended")
+
+
+def idempotency_record_key(stream: str, record: str) -> str:
+    """The record that an idempotency key (digested as `record`) was used on `stream`."""
+    return stream_key(stream, f"idem:{record}")
 
 
 def dead_letters_stream(stream: str) -> str:

@@ -4,6 +4,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -15,8 +16,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     Strict,
     StringConstraints,
+    model_validator,
 )
 
 METADATA_MAX_BYTES = 16 * 1024
@@ -172,6 +175,112 @@ Timestamp = Annotated[
     AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_within_storable_range)
 ]
 Percent = Annotated[int, Strict(), Field(ge=0, le=100)]
+TOKENS_MAX = 10**12
+"""Most tokens of one kind one event may report."""
+COST_MAX = Decimal(100_000)
+"""Largest cost one event may report, in its currency."""
+COST_DECIMAL_PLACES = 10
+"""A cost is kept to this many decimal places (rounded half to even). With `COST_MAX`, every
+cost has at most 15 significant digits: written as a JSON number it reads back exactly."""
+DEFAULT_CURRENCY = "USD"
+_COST_QUANTUM = Decimal(1).scaleb(-COST_DECIMAL_PLACES)
+
+
+def _to_cost_places(value: Decimal) -> Decimal:
+    return value.quantize(_COST_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+Tokens = Annotated[int, Strict(), Field(ge=0, le=TOKENS_MAX)]
+Cost = Annotated[
+    Decimal,
+    BeforeValidator(_not_a_boolean),
+    Field(ge=0, le=COST_MAX, allow_inf_nan=False),
+    AfterValidator(_to_cost_places),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+"""A non-negative decimal amount; exact in Python and PostgreSQL (NUMERIC), a number in JSON."""
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+"""An ISO 4217 currency code, in capitals."""
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=CURRENCY_PATTERN),
+    Field(description="ISO 4217 code in capitals, such as USD or EUR."),
+]
+ModelName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
+    AfterValidator(_has_no_control_characters),
+]
+
+
+_USAGE_EXAMPLE: dict[str, Any] = {
+    "model": "claude-sonnet-4-5",
+    "input_tokens": 1200,
+    "output_tokens": 340,
+    "cache_read_tokens": 5000,
+    "cache_write_tokens": 0,
+    "cost": 0.0123,
+    "currency": "USD",
+}
+
+
+class Usage(BaseModel):
+    """What the step this event reports used: a delta, added to the task's totals, never a
+    running total. Every field is optional, but at least one is given."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"examples": [_USAGE_EXAMPLE]}
+    )
+
+    model: ModelName | None = Field(default=None, description="The model the step used.")
+    input_tokens: Tokens | None = None
+    output_tokens: Tokens | None = None
+    cache_read_tokens: Tokens | None = None
+    cache_write_tokens: Tokens | None = None
+    cost: Cost | None = Field(
+        default=None,
+        description=f"What the step cost, in `currency`; kept to {COST_DECIMAL_PLACES} "
+        "decimal places.",
+    )
+    currency: Currency | None = Field(
+        default=None, description=f"The currency of `cost`; {DEFAULT_CURRENCY} when omitted."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _currency_of_cost(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("cost") is not None and data.get("currency") is None:
+            return {**data, "currency": DEFAULT_CURRENCY}
+        return data
+
+    @model_validator(mode="after")
+    def _reports_something(self) -> "Usage":
+        if all(value is None for value in self.__dict__.values()):
+            raise ValueError(f"give at least one of {', '.join(type(self).model_fields)}")
+        return self
+
+
+def is_none(value: Any) -> bool:
+    return value is None
+
+
+def _usage_field() -> Any:
+    # Left out of the event's JSON when absent, so that an event without it is written on the
+    # stream byte for byte as before it existed (and earlier readers still read it).
+    return Field(
+        default=None,
+        exclude_if=is_none,
+        description="Tokens and cost of the step this event reports (not a running total); "
+        "the task's totals are the sum over its events.",
+    )
+
+
 Seconds = Annotated[float, Strict(), Field(ge=0, le=10 * 365 * 24 * 3600)]
 
 _START_EXAMPLE: dict[str, Any] = {
@@ -223,7 +332,14 @@ class StatusWebhook(WebhookBase):
                     "status": "running",
                     "progress": 75,
                     "message": "Processing data",
-                }
+                },
+                {
+                    **_START_EXAMPLE,
+                    "metadata": {"step": "tests"},
+                    "progress": 80,
+                    "message": "Ran the tests",
+                    "usage": _USAGE_EXAMPLE,
+                },
             ]
         }
     )
@@ -234,6 +350,8 @@ class StatusWebhook(WebhookBase):
     )
     progress: Percent | None = Field(default=None, description="Percent done, 0-100.")
     message: Text | None = None
+    metadata: Metadata = Field(default=None, exclude_if=is_none)
+    usage: Usage | None = _usage_field()
 
 
 class FinishWebhook(WebhookBase):
@@ -258,6 +376,7 @@ class FinishWebhook(WebhookBase):
         description="How long the task took; computed from start and finish when omitted.",
     )
     metadata: Metadata = None
+    usage: Usage | None = _usage_field()
 
 
 class ErrorWebhook(WebhookBase):
@@ -281,6 +400,7 @@ class ErrorWebhook(WebhookBase):
     error_message: Annotated[Text, StringConstraints(min_length=1)]
     stack_trace: LongText | None = None
     metadata: Metadata = None
+    usage: Usage | None = _usage_field()
 
 
 Webhook = StartWebhook | StatusWebhook | FinishWebhook | ErrorWebhook

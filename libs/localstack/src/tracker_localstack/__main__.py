@@ -64,6 +64,12 @@ def plan(settings: LocalSettings) -> dict[str, list[Process]]:
         "query": _replicas(
             "query", "tracker_query.app:create_app", settings.query_port, settings.query_replicas
         ),
+        "query-worker": _replicas(
+            "query-worker",
+            "tracker_query.worker:create_app",
+            settings.query_worker_port,
+            settings.query_worker_replicas,
+        ),
         "realtime": _replicas(
             "realtime",
             "tracker_realtime.app:create_app",
@@ -75,6 +81,11 @@ def plan(settings: LocalSettings) -> dict[str, list[Process]]:
         ],
         "web": [_uvicorn("web", "tracker_gateway.dashboard:create_app", settings.web_port)],
     }
+
+
+def _setting_name(service: str, setting: str) -> str:
+    """The name of a service's setting: `query-worker`, `port` → `QUERY_WORKER_PORT`."""
+    return f"{service}_{setting}".replace("-", "_").upper()
 
 
 def _dotenv() -> dict[str, str]:
@@ -125,11 +136,11 @@ def _wanted_ports(settings: LocalSettings, processes: dict[str, list[Process]]) 
         port = settings.embedded_redis_port
         wanted.append(WantedPort("127.0.0.1", port, "embedded Redis", "EMBEDDED_REDIS_PORT"))
     for service, group in processes.items():
-        setting = f"{service}_port"
+        setting = _setting_name(service, "port")
         for process in group:
             address = urlsplit(process.url)
             if address.hostname and address.port:
-                moved_by = setting.upper() if setting in LocalSettings.model_fields else None
+                moved_by = setting if setting.lower() in LocalSettings.model_fields else None
                 wanted.append(WantedPort(address.hostname, address.port, process.name, moved_by))
     gateway = WantedPort(settings.gateway_host, settings.gateway_port, "gateway", "GATEWAY_PORT")
     return [*wanted, gateway]
@@ -184,7 +195,10 @@ def run(settings: LocalSettings) -> int:
             "TRACKER_SERVICE_PROVIDER": "file",
             "DASHBOARD_DIST_DIR": env.get("DASHBOARD_DIST_DIR", str(DASHBOARD_DIST)),
             # Every replica, so that the gateway's /health reports each.
-            **{f"PORTAL_{service.upper()}_URL": ",".join(group) for service, group in urls.items()},
+            **{
+                f"PORTAL_{_setting_name(service, 'url')}": ",".join(group)
+                for service, group in urls.items()
+            },
         }
         logs = settings.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)

@@ -30,8 +30,10 @@ class LocalSettings(BaseSettings):
     realtime_port: int = 8003
     portal_port: int = 8005
     web_port: int = 8006
+    query_worker_port: int = 8007
     ingest_replicas: int = Field(default=1, ge=1, le=9)
     query_replicas: int = Field(default=1, ge=1, le=9)
+    query_worker_replicas: int = Field(default=1, ge=1, le=9)
     realtime_replicas: int = Field(default=1, ge=1, le=9)
     api_key: SecretStr | None = None
     api_keys: SecretStr | None = None

@@ -11,7 +11,7 @@ are written together. Checking and writing in one script leaves no window betwee
 two requests with the same key can never both append.
 
 Before writing, the script refuses the whole call when `max_stream_length` events wait to be
-applied (the backlog, computed as the comment on the script explains), and Redis refuses it
+applied (the backlog, by the rule in `tracker_contracts._backlog`), and Redis refuses it
 when at `maxmemory`: either way nothing of it is written, and its requests are answered 503.
 """
 
@@ -23,40 +23,30 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import OutOfMemoryError, RedisError, ResponseError
 
-from tracker_contracts import DATA_FIELD, SEQUENCE_FIELD, appended_count_key, reply_text
+from tracker_contracts import (
+    BACKLOG_FUNCTIONS,
+    DATA_FIELD,
+    SEQUENCE_FIELD,
+    appended_count_key,
+    reply_text,
+)
 
 logger = logging.getLogger(__name__)
 
 # KEYS[1] the stream, KEYS[2] how many entries this script ever appended to it, KEYS[3..]
-# idempotency records. ARGV[1] most unapplied entries the stream may hold, ARGV[2] the records'
-# lifetime in seconds, then three values per append: the index in KEYS of its record (0: none),
-# the record to write, the stream entry. Returns nil when the backlog is full (nothing written),
-# else {position, record, ...} for each append (counted from 1) that found a record and was
-# skipped: a short reply when, as usual, every append went in.
+# idempotency records: all in the stream's Redis Cluster slot (`stream_key`). ARGV[1] most
+# unapplied entries the stream may hold, ARGV[2] the records' lifetime in seconds, then three
+# values per append: the index in KEYS of its record (0: none), the record to write, the stream
+# entry. Returns nil when the backlog is full (nothing written), else {position, record, ...}
+# for each append (counted from 1) that found a record and was skipped: a short reply when, as
+# usual, every append went in.
 #
-# The backlog is what a consumer group has not applied yet: its pending entries plus those
-# after its last-delivered id. Entries it applied stay on the stream for replay (the consumer
-# trims them after a retention time) and do not count. Redis 6.2 reports no group lag, so each
-# entry carries its sequence number (the append count up to it, one small integer that every
-# reader ignores): the entries after a last-delivered id are the count now minus that entry's
-# sequence. When that entry has no sequence (the group has read nothing yet, or last read an
-# entry another writer appended), the backlog is taken to be XLEN until the group reads past
-# it; entries of other writers after ours are not counted. The backlog is capped by XLEN. All
-# this runs only when XLEN reaches the bound: below it, the backlog is below it too.
-_APPEND_SCRIPT = f"""
-local function sequence_at(id)
-  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
-  if entry then
-    local fields = entry[2]
-    for i = 1, #fields, 2 do
-      if fields[i] == '{SEQUENCE_FIELD}' then
-        return tonumber(fields[i + 1])
-      end
-    end
-  end
-  return nil
-end
-
+# Before writing, the whole call is refused when the largest backlog of a consumer group (see
+# `tracker_contracts._backlog`, capped by XLEN and taken to be XLEN when not known) reaches
+# ARGV[1]. It is worked out only when XLEN reaches the bound: below it, the backlog is too.
+_APPEND_SCRIPT = (
+    BACKLOG_FUNCTIONS
+    + f"""
 local function backlog(length)
   local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
   if #groups == 0 then
@@ -66,17 +56,9 @@ local function backlog(length)
   local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][1]
   local most = 0
   for _, group in ipairs(groups) do
-    local waiting, delivered = 0, '0-0'
-    for i = 1, #group, 2 do
-      if group[i] == 'pending' then waiting = group[i + 1] end
-      if group[i] == 'last-delivered-id' then delivered = group[i + 1] end
-    end
-    if delivered ~= newest then
-      local sequence = sequence_at(delivered)
-      if not sequence then
-        return length  -- read up to no entry of ours (none yet, or another writer's): unknown
-      end
-      waiting = waiting + appended - sequence
+    local waiting = group_backlog(group, newest, appended)
+    if not waiting then
+      return length
     end
     most = math.max(most, waiting)
   end
@@ -114,6 +96,7 @@ if sequence > appended then
 end
 return skipped
 """
+)
 
 
 class EventStreamUnavailable(Exception):

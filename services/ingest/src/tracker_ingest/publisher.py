@@ -4,7 +4,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from tracker_contracts import AnyTaskEvent, Webhook, encode_event, envelop
+from tracker_contracts import (
+    AnyTaskEvent,
+    Webhook,
+    encode_event,
+    envelop,
+    idempotency_record_key,
+)
 
 from .group_commit import Append, Appended, GroupCommit, Outcome
 from .idempotency import Claim, IdempotencyMismatch, answer_to_retry, claim_for
@@ -63,7 +69,7 @@ class EventPublisher:
         return Append(entry, self._record_key(item.claim), item.claim.fingerprint)
 
     def _record_key(self, claim: Claim) -> str:
-        return f"{self._settings.events_stream}:idem:{claim.key}"
+        return idempotency_record_key(self._settings.events_stream, claim.key)
 
 
 def _prepare(webhook: Webhook, idempotency_key: str | None, key_name: str | None) -> _Prepared:

@@ -1,6 +1,10 @@
-"""The query service: owns PostgreSQL, applies stream events to it, serves the REST API."""
+"""The query API: projects, tasks, statistics and dead letters, read from PostgreSQL.
 
-import asyncio
+It never reads the event stream: the worker (`tracker_query.worker`) applies events to the
+database, so the API and the worker scale apart. The API holds two connection pools, one for
+reads and one for changes; Redis only for the dead letters.
+"""
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,48 +24,29 @@ from .api import (
     stats,
     tasks,
 )
-from .consumer import EventConsumer
-from .db import (
-    create_consumer_engine,
-    create_engine,
-    create_reading_engine,
-    create_sessionmaker,
-)
+from .db import create_reading_engine, create_sessionmaker, create_writing_engine
+from .dead_letters import DeadLetters
 from .errors import AgentNotFound, DeadLetterNotFound, ProjectNotFound, TaskNotFound
 from .settings import QuerySettings, get_settings
-from .sweeps import Sweeper, announcer
 
 
-def create_app(settings: QuerySettings | None = None, *, consume: bool = True) -> FastAPI:
-    """Build the app; with `consume=False` it serves the API without reading the stream."""
+def create_app(settings: QuerySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine, reading_engine = create_engine(settings), create_reading_engine(settings)
-        consumer_engine = create_consumer_engine(settings)
+        engine, reading_engine = create_writing_engine(settings), create_reading_engine(settings)
         redis = Redis.from_url(str(settings.redis_url), socket_timeout=5.0)
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.reading_sessionmaker = create_sessionmaker(reading_engine)
-        consumer = EventConsumer(settings, consumer_engine, redis)
-        app.state.consumer, app.state.settings = consumer, settings
-        sweeper = Sweeper(settings, app.state.sessionmaker, announcer(redis, settings))
-        stop = asyncio.Event()
-        background = (
-            [asyncio.create_task(consumer.run()), asyncio.create_task(sweeper.run_until(stop))]
-            if consume
-            else []
-        )
+        app.state.dead_letters = DeadLetters(redis, settings.events_stream, settings.consumer_group)
+        app.state.settings = settings
         try:
             yield
         finally:
-            stop.set()
-            await consumer.stop()
-            await asyncio.gather(*background)
             await redis.aclose()
             await engine.dispose()
             await reading_engine.dispose()
-            await consumer_engine.dispose()
 
     app = FastAPI(
         title="Agent Task Tracker — query",

@@ -16,15 +16,17 @@ from tracker_contracts import (
     envelop,
 )
 
-from .lifecycle import TaskState, apply_event
+from .lifecycle import TaskState, apply_event, usage_of
 from .repositories.agents import touch_agents
 from .repositories.events import record_new_events
 from .repositories.projects import touch_projects
 from .repositories.tasks import LockedTask, TaskKey, insert_tasks, lock_tasks, save_tasks
+from .repositories.usage import UsedBy, record_usage
 
 
 async def apply_events(session: AsyncSession, events: Sequence[AnyTaskEvent]) -> int:
     """Record each event once and fold the new ones into their tasks; return how many were new.
+    The usage of a new event is kept too, and added to its task's totals.
 
     The caller commits. Events whose id is already recorded change nothing. A task's events are
     folded in batch order with `apply_event`, exactly as if each had come in a batch of its own,
@@ -47,6 +49,14 @@ async def apply_events(session: AsyncSession, events: Sequence[AnyTaskEvent]) ->
     created = await insert_tasks(session, _folded(events, keys, dict.fromkeys(unknown), agent_ids))
     pks = created | {key: task.pk for key, task in known.items()}
     new_ids = await record_new_events(session, events, [pks[key] for key in keys])
+    await record_usage(
+        session,
+        [
+            UsedBy(event, usage, pks[key], key[0], agent_ids[event.payload.agent])
+            for event, key in zip(events, keys, strict=True)
+            if event.event_id in new_ids and (usage := usage_of(event)) is not None
+        ],
+    )
 
     # Events recorded now are folded into the tasks that existed, and into a created task
     # one of whose events turned out to be recorded already (folded again from nothing).
@@ -104,13 +114,13 @@ async def probe(session: AsyncSession) -> None:
     """
     now, name = datetime.now(UTC), f"probe-{uuid.uuid4().hex}"
     task = {"project": name, "task": "probe", "task_id": name, "agent": name}
-    details = {"metadata": {"probe": True}}
+    details = {"metadata": {"probe": True}, "usage": {"model": "probe", "cost": 0}}
     at = [{**task, "timestamp": now + timedelta(seconds=second)} for second in range(4)]
     events = [
         envelop(webhook, now)
         for webhook in (
-            StartWebhook(**at[0], **details),
-            StatusWebhook(**at[1], progress=50, message="probe"),
+            StartWebhook(**at[0], metadata=details["metadata"]),
+            StatusWebhook(**at[1], **details, progress=50, message="probe"),
             FinishWebhook(**at[2], **details, result="probe", duration_seconds=1.0),
             ErrorWebhook(
                 **at[3], **details, error_type="Probe", error_message="probe", stack_trace="probe"

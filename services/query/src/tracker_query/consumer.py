@@ -41,6 +41,7 @@ from tracker_contracts import AnyTaskEvent, decode_entries
 from .applying import apply_events, probe
 from .db import create_sessionmaker
 from .dead_letters import DeadLetters
+from .group_members import GroupMembers
 from .settings import QuerySettings
 from .stream_batch import keep_entries, parse_entries, parse_entry
 from .stream_trim import trim_applied
@@ -102,12 +103,29 @@ class EventConsumer:
         self.settings = settings
         self.redis = redis
         self.dead_letters = DeadLetters(redis, settings.events_stream, settings.consumer_group)
+        self.members = GroupMembers(
+            redis,
+            settings.events_stream,
+            settings.consumer_group,
+            (self.reader_name, self.reclaimer_name),
+            settings.dead_consumer_idle_seconds,
+        )
         self.waiting: Waiting | None = None
         self._engine = engine
         self._sessionmaker = create_sessionmaker(engine)
         self._stopping = asyncio.Event()
         self._applying: asyncio.Task[None] | None = None
         self.broker: RedisBroker | None = None
+
+    @property
+    def reader_name(self) -> str:
+        """This process's consumer in the group for new entries."""
+        return self.settings.consumer_name
+
+    @property
+    def reclaimer_name(self) -> str:
+        """This process's consumer in the group for entries taken over."""
+        return f"{self.settings.consumer_name}-reclaim"
 
     @property
     def state(self) -> ConsumerState:
@@ -120,7 +138,7 @@ class EventConsumer:
 
     async def run(self) -> None:
         """Consume until `stop`: wait for Redis, restart a subscriber that stopped for good
-        (its group vanished), and keep the stream trimmed.
+        (its group vanished), keep the stream trimmed and the group free of departed consumers.
 
         Stopping goes through a flag, not task cancellation: a cancellation that lands inside a
         Redis call may be swallowed by the client."""
@@ -132,6 +150,8 @@ class EventConsumer:
                 await trim_applied(
                     self.redis, self.settings.events_stream, self.settings.stream_retention_seconds
                 )
+                await self.members.mark_alive()
+                await self.members.remove_departed()
             except (RedisError, OSError) as error:
                 logger.warning("event stream unavailable, retrying in %.1fs: %s", delay, error)
             except Exception:
@@ -176,7 +196,7 @@ class EventConsumer:
             stream=StreamSub(
                 settings.events_stream,
                 group=settings.consumer_group,
-                consumer=settings.consumer_name,
+                consumer=self.reader_name,
                 batch=True,
                 max_records=settings.apply_batch_size,
                 polling_interval=1000,
@@ -201,7 +221,7 @@ class EventConsumer:
             stream=StreamSub(
                 settings.events_stream,
                 group=settings.consumer_group,
-                consumer=f"{settings.consumer_name}-reclaim",
+                consumer=self.reclaimer_name,
                 min_idle_time=settings.claim_idle_ms,
                 polling_interval=1000,
             ),

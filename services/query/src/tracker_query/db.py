@@ -1,4 +1,11 @@
-from sqlalchemy import event
+"""The PostgreSQL connection pools, each for one use, so that no use can take another's
+connections. The API opens the reading and the writing pool, the worker the consumer's and the
+sweeps' pool; the sizes are settings (`QuerySettings`), so each process's connections are
+bounded: an API process at most 15 by default, a worker 4."""
+
+import asyncio
+
+from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -10,16 +17,30 @@ from sqlalchemy.ext.asyncio import (
 from .settings import QuerySettings
 from .transient import is_read_only
 
-# The consumer holds at most one connection for new batches and one for entries it takes over.
 CONSUMER_POOL_SIZE = 2
+"""The consumer holds at most one connection for new batches and one for entries it takes
+over."""
 
 
-def create_engine(settings: QuerySettings) -> AsyncEngine:
-    """For the API's changes, its checks and the sweeps."""
+def create_writing_engine(settings: QuerySettings) -> AsyncEngine:
+    """For the API's changes."""
     return _renewing_read_only_sessions(
         create_async_engine(
             settings.database_url,
-            pool_size=settings.database_pool_size,
+            pool_size=settings.api_write_pool_size,
+            max_overflow=settings.api_write_pool_overflow,
+            pool_pre_ping=True,
+        )
+    )
+
+
+def create_sweep_engine(settings: QuerySettings) -> AsyncEngine:
+    """For the worker's sweeps, one transaction at a time, and its readiness check."""
+    return _renewing_read_only_sessions(
+        create_async_engine(
+            settings.database_url,
+            pool_size=settings.sweep_pool_size,
+            max_overflow=0,
             pool_pre_ping=True,
         )
     )
@@ -42,8 +63,8 @@ def _renewing_read_only_sessions(engine: AsyncEngine) -> AsyncEngine:
 
 
 def create_consumer_engine(settings: QuerySettings) -> AsyncEngine:
-    """For applying events, with a pool of its own: requests waiting for the database (many
-    `/db-check` calls while it hangs) can then never take the connections events need."""
+    """For applying events, with a pool of its own: the sweeps and the readiness checks (many
+    `/ready` calls while the database hangs) can then never take the connections events need."""
     return create_async_engine(
         settings.database_url, pool_size=CONSUMER_POOL_SIZE, max_overflow=0, pool_pre_ping=True
     )
@@ -60,7 +81,8 @@ def create_reading_engine(settings: QuerySettings) -> AsyncEngine:
     """
     return create_async_engine(
         settings.database_url,
-        pool_size=settings.database_pool_size,
+        pool_size=settings.api_read_pool_size,
+        max_overflow=settings.api_read_pool_overflow,
         pool_pre_ping=True,
         isolation_level="AUTOCOMMIT",
         connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
@@ -69,3 +91,19 @@ def create_reading_engine(settings: QuerySettings) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+CHECK_TIMEOUT_SECONDS = 2.0
+"""A database (or Redis) that does not answer a health check within this is reported
+unreachable, not waited for."""
+
+
+async def database_answers(session: AsyncSession) -> bool:
+    """Whether the database answers `SELECT 1` on this session within `CHECK_TIMEOUT_SECONDS`
+    (waiting for a pooled connection included)."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await session.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

@@ -8,18 +8,22 @@ messages and the dashboard follow too. This fold adds what only the stored task 
   its type, message and stack trace (and no duration).
 - A start sets `started_at` (the earliest start wins, even an older one); the first event of a
   task never started stands in for it (a finish minus its reported duration).
-- The metadata of start, finish and error merges into the task's, key by key (a key sent again
-  replaces its value). The merged object is bounded: at most `TASK_METADATA_MAX_KEYS` keys and
-  `TASK_METADATA_MAX_BYTES` of JSON. An event whose metadata would take the task past either
-  bound is applied without its metadata, which stays in the event's history, and the task is
-  marked `metadata_truncated` for good. Checking costs the size of the event's metadata and of
-  the values it replaces, never of the whole object.
+- The usage of status, finish and error (a step's tokens and cost) adds to the task's totals,
+  whatever the event's order: cost is summed per currency, never across currencies.
+- The metadata of start, status, finish and error merges into the task's, key by key (a key
+  sent again replaces its value). The merged object is bounded: at most
+  `TASK_METADATA_MAX_KEYS` keys and `TASK_METADATA_MAX_BYTES` of JSON. An event whose metadata
+  would take the task past either bound is applied without its metadata, which stays in the
+  event's history, and the task is marked `metadata_truncated` for good. Checking costs the
+  size of the event's metadata and of the values it replaces, never of the whole object.
 """
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import Any, Self
 
 from tracker_contracts import (
     AnyTaskEvent,
@@ -28,6 +32,7 @@ from tracker_contracts import (
     StartEvent,
     StatusEvent,
     TaskStatus,
+    Usage,
     is_newest,
     sets_status,
     status_set_by,
@@ -36,6 +41,56 @@ from tracker_contracts import (
 TASK_METADATA_MAX_KEYS = 1000
 TASK_METADATA_MAX_BYTES = 64 * 1024
 """Measured as the per-event limit measures: UTF-8 JSON with `", "` and `": "` separators."""
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTotals:
+    """What a task's events used in all: the sum of their `usage`."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost: dict[str, Decimal] = field(default_factory=dict)
+    """Per currency."""
+
+    def plus(self, usage: Usage) -> "UsageTotals":
+        """These totals with what one event's step used."""
+        tokens = (getattr(usage, name) or 0 for name in TOKENS)
+        return self.added(tokens, usage.currency, usage.cost)
+
+    def added(
+        self, tokens: Iterable[int], currency: str | None, cost: Decimal | None
+    ) -> "UsageTotals":
+        """These totals with more tokens (in `TOKENS` order), and a cost in a currency."""
+        cost_by_currency = dict(self.cost)
+        if currency and cost is not None:
+            cost_by_currency[currency] = cost_by_currency.get(currency, Decimal(0)) + cost
+        counts = {
+            name: getattr(self, name) + int(count)
+            for name, count in zip(TOKENS, tokens, strict=True)
+        }
+        return replace(replace(self, **counts), cost=cost_by_currency)
+
+    def to_json(self) -> str:
+        """As stored in `tasks.usage`: amounts as decimal text, so they stay exact."""
+        totals: dict[str, Any] = {name: getattr(self, name) for name in TOKENS}
+        totals["cost"] = {currency: str(amount) for currency, amount in self.cost.items()}
+        return json.dumps(totals)
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        totals = json.loads(text)
+        cost = {currency: Decimal(amount) for currency, amount in totals.pop("cost").items()}
+        return cls(**totals, cost=cost)
+
+
+TOKENS = tuple(f.name for f in fields(UsageTotals) if f.name != "cost")
+
+
+def usage_of(event: AnyTaskEvent) -> Usage | None:
+    """What the event's step used, if it said (a start cannot)."""
+    return None if isinstance(event, StartEvent) else event.payload.usage
 
 
 @dataclass(slots=True)
@@ -60,12 +115,16 @@ class TaskState:
     finished_at: datetime | None = None
     duration_seconds: float | None = None
     last_event_at: datetime | None = None
+    usage: UsageTotals | None = None
+    """None until an event reports usage; replaced, never changed in place."""
 
 
 def apply_event(task: TaskState, event: AnyTaskEvent, agent_id: int) -> None:
     """Fold `event` into `task`'s current state."""
     at = event.occurred_at
     _note_start_time(task, event, at)
+    if (usage := usage_of(event)) is not None:
+        task.usage = (task.usage or UsageTotals()).plus(usage)
     if not is_newest(event, task.last_event_at):
         return
 
@@ -84,6 +143,7 @@ def apply_event(task: TaskState, event: AnyTaskEvent, agent_id: int) -> None:
                 task.progress = event.payload.progress
             if event.payload.message is not None:
                 task.message = event.payload.message
+            _merge_metadata(task, event.payload.metadata)
         case FinishEvent():
             _end(task, at, event.payload.duration_seconds)
             task.progress = 100

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -170,6 +172,11 @@ class Task(Base):
     last_event_at: Mapped[datetime | None] = mapped_column(
         Timestamp, doc="Time of the newest event applied; older events only join the history."
     )
+    usage: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONB,
+        doc="The sum of its events' usage (see `lifecycle.UsageTotals`); null while none "
+        "reported any.",
+    )
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         Timestamp, server_default=func.now(), onupdate=func.now()
@@ -232,10 +239,62 @@ class EventRecord(Base):
     received_at: Mapped[datetime] = mapped_column(Timestamp)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        """What the event's step used, as it reported."""
+        usage: dict[str, Any] | None = self.payload.get("usage")
+        return usage
+
+
+class EventUsage(Base):
+    """What one event's step used, as it reported (migration 0007): the statistics of tokens
+    and cost read these rows. Kept when the event's history is pruned; goes with its task."""
+
+    __tablename__ = "event_usage"
+    __table_args__ = (
+        Index("ix_event_usage_occurred", "occurred_at"),
+        Index("ix_event_usage_project_occurred", "project_id", "occurred_at"),
+        Index("ix_event_usage_task_pk", "task_pk"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    task_pk: Mapped[int] = mapped_column(BigInteger, ForeignKey("tasks.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str | None] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[Decimal | None] = mapped_column(Numeric)
+    currency: Mapped[str | None] = mapped_column(String(3))
+
+
+class KeptUsage(Base):
+    """`event_usage` summed per project, agent, model and currency, kept by a database trigger
+    (migration 0007): statistics without a time window read these few rows. An event without a
+    model or a cost counts under ''."""
+
+    __tablename__ = "usage_totals"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    events: Mapped[int] = mapped_column(BigInteger)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[Decimal] = mapped_column(Numeric)
+
 
 class SweepLease(Base):
-    """When each periodic sweep last started: a replica runs a sweep only after claiming its
-    row, so the sweep runs once per interval however many replicas there are."""
+    """When each periodic sweep last started: a worker runs a sweep only after claiming its
+    row, so the sweep runs once per interval however many workers there are."""
 
     __tablename__ = "sweep_leases"
 

@@ -1,8 +1,9 @@
 import os
 import socket
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field, RedisDsn
+from pydantic import Field, RedisDsn, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tracker_contracts import EVENTS_STREAM, GATEWAY_IDENTITY_SWITCH, QUERY_GROUP
@@ -22,7 +23,36 @@ class QuerySettings(BaseSettings):
         default="postgresql+asyncpg://postgres@127.0.0.1:5442/tracker",
         description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
     )
-    database_pool_size: int = Field(default=5, ge=1)
+    # Connections each process may hold, per pool: an API process at most API_READ_POOL_SIZE +
+    # API_READ_POOL_OVERFLOW + API_WRITE_POOL_SIZE + API_WRITE_POOL_OVERFLOW (15), a worker
+    # CONSUMER_POOL_SIZE (2, in db.py) + SWEEP_POOL_SIZE (4).
+    api_read_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="API: connections kept open for reads (and `/db-check`).",
+    )
+    api_read_pool_overflow: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="API: more connections for reads opened under load, closed when returned.",
+    )
+    api_write_pool_size: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="API: connections kept open for changes (project settings, archive, delete).",
+    )
+    api_write_pool_overflow: int = Field(
+        default=3, ge=0, le=100, description="API: more connections for changes under load."
+    )
+    sweep_pool_size: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Worker: connections for the sweeps (one at a time) and its readiness check.",
+    )
     require_gateway_identity: bool = Field(default=True, description=GATEWAY_IDENTITY_SWITCH)
     redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6390/0"))
     events_stream: str = EVENTS_STREAM
@@ -67,6 +97,25 @@ class QuerySettings(BaseSettings):
         ge=1000,
         description="Entries pending longer than this are taken over from a stalled consumer.",
     )
+    dead_consumer_idle_seconds: float = Field(
+        default=3600,
+        gt=0,
+        description="A consumer of the group that has had nothing delivered or claimed this "
+        "long, that no living worker marks alive and that holds no pending entries (taken over "
+        "after CLAIM_IDLE_MS) is removed from the group. Well above CLAIM_IDLE_MS.",
+    )
+
+    @model_validator(mode="after")
+    def _removal_waits_for_claims(self) -> Self:
+        """Removal must wait until a dead consumer's entries can be taken over, and the living
+        must be able to mark themselves alive in time."""
+        shortest = max(self.claim_idle_ms / 1000, 2 * self.maintenance_interval_seconds)
+        if self.dead_consumer_idle_seconds <= shortest:
+            raise ValueError(
+                f"dead_consumer_idle_seconds must be above {shortest:g} (CLAIM_IDLE_MS and twice "
+                "MAINTENANCE_INTERVAL_SECONDS)"
+            )
+        return self
 
 
 @lru_cache

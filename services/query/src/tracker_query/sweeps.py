@@ -11,9 +11,10 @@ for that chunk. Marking skips tasks a consumer holds at that moment (they are be
 anyway; the next sweep sees them again). A sweep does at most `max_chunks` chunks of each
 kind; what is left waits for the next interval.
 
-However many query replicas run, the sweep runs once per interval: a replica sweeps only
-after claiming the `sweep_leases` row, which it can do only once the interval has passed
-since the last claim.
+However many workers run, the sweep runs once per interval: a worker sweeps only after
+claiming the `sweep_leases` row, which it can do only once the interval has passed since the
+last claim. Claims made at the same moment wait for each other on that row, and the later one
+then finds the lease taken.
 """
 
 import asyncio
@@ -99,7 +100,7 @@ class StaleTask:
 
 
 async def claim_sweep(session: AsyncSession, interval_seconds: float) -> bool:
-    """Whether this replica may sweep now: no replica has in the last `interval_seconds`."""
+    """Whether this worker may sweep now: no worker has in the last `interval_seconds`."""
     claimed = await session.execute(_CLAIM, {"interval": interval_seconds})
     return claimed.first() is not None
 
@@ -143,7 +144,7 @@ class Sweeper:
         self._max_chunks = max_chunks
 
     async def sweep(self) -> list[StaleTask]:
-        """Sweep if no replica has this interval; return the tasks that became stale."""
+        """Sweep if no worker has this interval; return the tasks that became stale."""
         async with self._sessionmaker() as session, session.begin():
             if not await claim_sweep(session, self._settings.sweep_interval_seconds):
                 return []

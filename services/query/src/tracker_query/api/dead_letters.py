@@ -157,7 +157,7 @@ class RedriveOneOut(BaseModel):
 
 
 def _letters(request: Request) -> DeadLetters:
-    letters: DeadLetters = request.app.state.consumer.dead_letters
+    letters: DeadLetters = request.app.state.dead_letters
     return letters
 
 

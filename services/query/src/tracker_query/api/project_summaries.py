@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import ConfigDict, Field
 
+from ..lifecycle import UsageTotals
 from ..repositories.project_summaries import (
     HOUR,
     ProjectSelection,
@@ -14,6 +15,8 @@ from ..repositories.project_summaries import (
     count_projects,
     summarize_projects,
 )
+from ..repositories.stats import StatsFilter
+from ..repositories.usage_stats import UsageKey, usage_by
 from .access import AllowedProjects
 from .deps import ReadingSession
 from .filters import TOTAL_COUNT, SearchText
@@ -89,9 +92,15 @@ async def get_project_summaries(
         session, selection, sort, limit, offset, series_since, SERIES_HOURS
     )
     response.headers[TOTAL_COUNT] = str(await count_projects(session, selection))
+    page = StatsFilter(projects=[s.name for s in summaries])
+    usage = await usage_by(session, page, UsageKey.PROJECT) if summaries else {}
     return [
         ProjectSummaryOut.of(
-            s.name, s.totals, updated_at=s.updated_at, started_per_hour=s.started_per_hour
+            s.name,
+            s.totals,
+            usage.get(s.name) or UsageTotals(),
+            updated_at=s.updated_at,
+            started_per_hour=s.started_per_hour,
         )
         for s in summaries
     ]

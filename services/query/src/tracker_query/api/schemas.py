@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker_contracts import EventKind, TaskStatus
+from tracker_contracts import EventKind, TaskStatus, Usage
 
 
 class ProjectOut(BaseModel):
@@ -28,6 +28,35 @@ class ProjectOut(BaseModel):
     name: str
     created_at: datetime
     updated_at: datetime = Field(description="Time of the project's latest applied event.")
+
+
+USAGE_TOTALS_EXAMPLE: dict[str, Any] = {
+    "input_tokens": 5200,
+    "output_tokens": 1340,
+    "cache_read_tokens": 20000,
+    "cache_write_tokens": 1500,
+    "cost": {"USD": 0.0731},
+}
+
+
+class UsageTotalsOut(BaseModel):
+    """The sum of what a task's events reported using."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [USAGE_TOTALS_EXAMPLE]})
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost: dict[str, float] = Field(
+        description="Per currency (ISO 4217 code): amounts in different currencies are never "
+        "added together. Empty when no event reported a cost."
+    )
+
+
+def usage_out(usage: Any) -> UsageTotalsOut:
+    """The totals of a `UsageTotals` (or any object with the same attributes)."""
+    return UsageTotalsOut.model_validate(usage, from_attributes=True)
 
 
 class TaskOut(BaseModel):
@@ -53,6 +82,7 @@ class TaskOut(BaseModel):
                     "duration_seconds": None,
                     "updated_at": "2024-01-01T10:15:00Z",
                     "last_event_at": "2024-01-01T10:15:00Z",
+                    "usage": USAGE_TOTALS_EXAMPLE,
                 }
             ]
         }
@@ -87,6 +117,10 @@ class TaskOut(BaseModel):
         description="When the task's newest event happened (the agent's `timestamp`, else its "
         "receipt). A live message older than this only adds history; see the lifecycle rules."
     )
+    usage: UsageTotalsOut | None = Field(
+        description="Tokens and cost of the task's events added up; null when none reported "
+        "any usage."
+    )
 
 
 class StatsOut(BaseModel):
@@ -100,6 +134,7 @@ class StatsOut(BaseModel):
                     "completed_tasks": 35,
                     "failed_tasks": 4,
                     "average_duration": 2450.5,
+                    "usage": USAGE_TOTALS_EXAMPLE,
                 }
             ]
         }
@@ -112,6 +147,10 @@ class StatsOut(BaseModel):
     failed_tasks: int
     average_duration: float | None = Field(
         description="Mean duration in seconds of completed tasks; null when none has completed."
+    )
+    usage: UsageTotalsOut = Field(
+        description="Tokens and cost the events in the filter reported (by when each happened "
+        "and the agent that reported it); cost per currency."
     )
 
 
@@ -133,7 +172,9 @@ class EventOut(BaseModel):
                         "status": "running",
                         "progress": 75,
                         "message": "Processing data",
+                        "usage": {"model": "claude-sonnet-4-5", "cost": 0.0123, "currency": "USD"},
                     },
+                    "usage": {"model": "claude-sonnet-4-5", "cost": 0.0123, "currency": "USD"},
                 }
             ]
         }
@@ -145,6 +186,9 @@ class EventOut(BaseModel):
     occurred_at: datetime = Field(description="The agent's timestamp, else the time of receipt.")
     received_at: datetime
     payload: dict[str, Any] = Field(description="The webhook body as accepted.")
+    usage: Usage | None = Field(
+        description="What this event's step used (not a running total); null when it did not say."
+    )
 
 
 class TaskDetailOut(TaskOut):

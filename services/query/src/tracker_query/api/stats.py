@@ -1,43 +1,19 @@
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from typing import Annotated, Any, Self
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from tracker_contracts import Name, Timestamp
-
+from ..lifecycle import UsageTotals
 from ..repositories import stats
-from .access import AllowedProjects
+from ..repositories.usage_stats import UsageKey, usage_by, usage_total
+from . import usage_stats
 from .deps import ReadingSession
-from .schemas import StatsOut
+from .schemas import USAGE_TOTALS_EXAMPLE, StatsOut, usage_out
+from .stats_params import BucketUnit, StatsFilterParams, bucketed
 
 router = APIRouter(prefix="/api/stats", tags=["statistics"])
-
-MAX_BUCKETS = 1000
-
-
-async def _filters(
-    allowed: AllowedProjects,
-    project: Annotated[list[Name], Query(description="Only these projects; repeatable.")] = [],  # noqa: B006
-    agent: Annotated[Name | None, Query(description="Only this agent's tasks.")] = None,
-    since: Annotated[Timestamp | None, Query(description="Tasks started at or after.")] = None,
-    until: Annotated[Timestamp | None, Query(description="Tasks started before.")] = None,
-) -> stats.StatsFilter:
-    if since is not None and until is not None and since >= until:
-        raise HTTPException(
-            422, [{"type": "value_error", "loc": ["query", "until"], "msg": "must be after since"}]
-        )
-    projects = frozenset(project) or None
-    if allowed is not None:
-        if projects is not None and not projects <= allowed:
-            raise HTTPException(403, "This API key may not read some of these projects.")
-        projects = projects or allowed
-    return stats.StatsFilter(projects, agent, since, until)
-
-
-StatsFilterParams = Annotated[stats.StatsFilter, Depends(_filters)]
 
 
 @router.get("", summary="Totals, optionally for some projects, an agent or a time window")
@@ -50,6 +26,7 @@ async def get_stats(session: ReadingSession, filters: StatsFilterParams) -> Stat
         completed_tasks=totals.completed,
         failed_tasks=totals.failed,
         average_duration=totals.average_duration,
+        usage=usage_out(await usage_total(session, filters)),
     )
 
 
@@ -63,6 +40,7 @@ PROJECT_STATS_EXAMPLE: JsonDict = {
     "stale_tasks": 0,
     "average_duration": 2450.5,
     "success_rate": 0.897,
+    "usage": USAGE_TOTALS_EXAMPLE,
 }
 
 
@@ -74,9 +52,10 @@ class ProjectStatsOut(StatsOut):
     success_rate: float | None = Field(description="Completed among finished tasks, 0-1.")
 
     @classmethod
-    def of(cls, project: str, t: stats.Totals, **more: Any) -> Self:
+    def of(cls, project: str, t: stats.Totals, usage: UsageTotals, **more: Any) -> Self:
         """The totals of one project, with the fields a subclass adds in `more`."""
         return cls(
+            usage=usage_out(usage),
             project=project,
             total_projects=1,
             total_tasks=t.tasks,
@@ -94,8 +73,9 @@ class ProjectStatsOut(StatsOut):
 async def get_project_stats(
     session: ReadingSession, filters: StatsFilterParams
 ) -> list[ProjectStatsOut]:
+    usage = await usage_by(session, filters, UsageKey.PROJECT)
     return [
-        ProjectStatsOut.of(name, t)
+        ProjectStatsOut.of(name, t, usage.get(name) or UsageTotals())
         for name, t in (await stats.totals_by_project(session, filters)).items()
     ]
 
@@ -179,18 +159,6 @@ async def get_error_types(
     ]
 
 
-class BucketUnit(StrEnum):
-    MINUTE = "minute"
-    HOUR = "hour"
-    DAY = "day"
-
-    @property
-    def length(self) -> timedelta:
-        return {"minute": timedelta(minutes=1), "hour": timedelta(hours=1)}.get(
-            self, timedelta(days=1)
-        )
-
-
 class PointOut(BaseModel):
     start: datetime
     started: int
@@ -240,27 +208,10 @@ class TimeSeriesOut(BaseModel):
 async def get_time_series(
     session: ReadingSession, filters: StatsFilterParams, bucket: BucketUnit = BucketUnit.HOUR
 ) -> TimeSeriesOut:
-    until = filters.until or datetime.now(UTC)
-    try:
-        since = _floor(filters.since or until - 60 * bucket.length, bucket)
-    except OverflowError:
-        since = datetime.min.replace(tzinfo=UTC)
-    if (until - since) / bucket.length > MAX_BUCKETS or since >= until:
-        raise HTTPException(
-            422,
-            [
-                {
-                    "type": "value_error",
-                    "loc": ["query", "since"],
-                    "msg": f"at most {MAX_BUCKETS} buckets",
-                }
-            ],
-        )
-    window = stats.StatsFilter(filters.projects, filters.agent, since, until)
-    found = {b.start: b for b in await stats.time_series(session, window, bucket)}
+    window = bucketed(filters, bucket)
+    found = {b.start: b for b in await stats.time_series(session, window.filters, bucket)}
     points = []
-    start = since
-    while start < until:
+    for start in window.starts(bucket):
         b = found.get(start)
         points.append(
             PointOut(
@@ -270,14 +221,7 @@ async def get_time_series(
                 failed=b.failed if b else 0,
             )
         )
-        start += bucket.length
-    return TimeSeriesOut(bucket=bucket, since=since, until=until, points=points)
+    return TimeSeriesOut(bucket=bucket, since=window.since, until=window.until, points=points)
 
 
-def _floor(moment: datetime, unit: BucketUnit) -> datetime:
-    moment = moment.astimezone(UTC)
-    if unit is BucketUnit.DAY:
-        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    if unit is BucketUnit.HOUR:
-        return moment.replace(minute=0, second=0, microsecond=0)
-    return moment.replace(second=0, microsecond=0)
+router.include_router(usage_stats.router)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracker_contracts import TaskStatus
 
-from ..lifecycle import TaskState
+from ..lifecycle import TaskState, UsageTotals
 from ..models import Agent, EventRecord, Project, Task
 
 TaskKey = tuple[int, str]
@@ -39,14 +39,15 @@ class LockedTask:
 
 _STATE_COLUMNS = """title, agent_id, status, progress, message, result, error_type, error_message,
     stack_trace, metadata, metadata_truncated, started_at, finished_at, duration_seconds,
-    last_event_at"""
+    last_event_at, usage"""
 
 _STATE_ARRAYS = """CAST(:titles AS text[]), CAST(:agent_ids AS integer[]),
     CAST(:statuses AS text[]), CAST(:progress AS smallint[]), CAST(:messages AS text[]),
     CAST(:results AS text[]), CAST(:error_types AS text[]), CAST(:error_messages AS text[]),
     CAST(:stack_traces AS text[]), CAST(:details AS text[]), CAST(:truncated AS boolean[]),
     CAST(:started_at AS timestamptz[]), CAST(:finished_at AS timestamptz[]),
-    CAST(:durations AS float8[]), CAST(:last_event_at AS timestamptz[])"""
+    CAST(:durations AS float8[]), CAST(:last_event_at AS timestamptz[]),
+    CAST(:usages AS text[])"""
 
 # What task lists show of a task's metadata when all of it would take more than this: the keys
 # that fit, by the function of migration 0006 (full metadata stays in the task's own view).
@@ -56,7 +57,7 @@ _INSERT = text(f"""
     INSERT INTO tasks (project_id, task_id, {_STATE_COLUMNS}, metadata_preview)
     SELECT project_id, task_id, title, agent_id, status, progress, message, result, error_type,
            error_message, stack_trace, metadata::jsonb, metadata_truncated, started_at,
-           finished_at, duration_seconds, last_event_at,
+           finished_at, duration_seconds, last_event_at, usage::jsonb,
            metadata_within(metadata::jsonb, {LIST_METADATA_MAX_BYTES})
     FROM unnest(CAST(:project_ids AS integer[]), CAST(:task_ids AS text[]), {_STATE_ARRAYS})
          AS n (project_id, task_id, {_STATE_COLUMNS})
@@ -68,7 +69,8 @@ _INSERT = text(f"""
 _LOCK = text("""
     SELECT t.id, t.project_id, t.task_id, t.title, t.agent_id, t.status, t.progress, t.message,
            t.result, t.error_type, t.error_message, t.stack_trace, t.metadata::text AS details,
-           t.metadata_truncated, t.started_at, t.finished_at, t.duration_seconds, t.last_event_at
+           t.metadata_truncated, t.started_at, t.finished_at, t.duration_seconds, t.last_event_at,
+           t.usage::text AS usage
     FROM tasks AS t
     JOIN unnest(CAST(:project_ids AS integer[]), CAST(:task_ids AS text[]))
          AS k (project_id, task_id) ON t.project_id = k.project_id AND t.task_id = k.task_id
@@ -85,7 +87,7 @@ _SAVE = text(f"""
         metadata_preview = metadata_within(n.metadata::jsonb, {LIST_METADATA_MAX_BYTES}),
         started_at = n.started_at, finished_at = n.finished_at,
         duration_seconds = n.duration_seconds, last_event_at = n.last_event_at,
-        updated_at = now()
+        usage = n.usage::jsonb, updated_at = now()
     FROM unnest(CAST(:pks AS bigint[]), {_STATE_ARRAYS}) AS n (id, {_STATE_COLUMNS})
     WHERE t.id = n.id
 """)
@@ -111,6 +113,8 @@ async def lock_tasks(session: AsyncSession, keys: Collection[TaskKey]) -> dict[T
             text_size = len(fields["details"].encode())
             fields["details"] = json.loads(fields["details"])
             fields["details_size"] = text_size if fields["details"] else 0
+        if fields["usage"] is not None:
+            fields["usage"] = UsageTotals.from_json(fields["usage"])
         locked[key] = LockedTask(pk, TaskState(**fields))
     return locked
 
@@ -159,6 +163,7 @@ def _state_arrays(states: Sequence[TaskState]) -> dict[str, list[Any]]:
         "finished_at": [s.finished_at for s in states],
         "durations": [s.duration_seconds for s in states],
         "last_event_at": [s.last_event_at for s in states],
+        "usages": [None if s.usage is None else s.usage.to_json() for s in states],
     }
 
 
@@ -184,6 +189,7 @@ _TASK_COLUMNS = (
     Task.duration.label("duration_seconds"),
     Task.updated_at,
     Task.last_event_at,
+    Task.usage,
 )
 _FULL_METADATA = (Task.details.label("metadata"), Task.metadata_truncated)
 # A list shows at most LIST_METADATA_MAX_BYTES of each task's metadata, so a page stays small
