@@ -33,7 +33,7 @@ from tracker_gateway.keys import KeySettings
 from tracker_gateway.portal.settings import PortalSettings
 from tracker_ingest.settings import IngestSettings
 from tracker_localstack import traefik as local_traefik
-from tracker_localstack.__main__ import plan
+from tracker_localstack.__main__ import plan, setting_name
 from tracker_localstack.settings import LocalSettings
 from tracker_query.settings import QuerySettings
 from tracker_realtime.settings import RealtimeSettings
@@ -68,17 +68,10 @@ SERVICES = [
     Service("portal", "portal", "portal", PortalSettings, "tracker_gateway.portal.app:create_app"),
     Service("web", "web", "web", None, None),
 ]
-NOT_APART_YET = pytest.mark.xfail(
-    strict=True,
-    reason="compose and `make run` do not run the query worker apart from the API yet",
-)
 
 
 def service_params() -> list[Any]:
-    return [
-        pytest.param(s, id=s.kubernetes, marks=NOT_APART_YET if s.local == "query-worker" else ())
-        for s in SERVICES
-    ]
+    return [pytest.param(s, id=s.kubernetes) for s in SERVICES]
 
 
 # --- Reading each side ------------------------------------------------------------------------
@@ -174,9 +167,8 @@ def routes_of(app: str) -> set[str]:
 def test_the_same_services_run_everywhere() -> None:
     deployments = {d["metadata"]["name"] for d in manifests(OVERLAY) if d["kind"] == "Deployment"}
     assert deployments == {s.kubernetes for s in SERVICES} | {"gateway"}
-    # The query worker: see NOT_APART_YET.
-    assert set(compose_services()) | {"query-worker"} >= {s.compose for s in SERVICES}
-    assert set(local_plan()) | {"query-worker"} == {s.local for s in SERVICES}
+    assert set(compose_services()) >= {s.compose for s in SERVICES}
+    assert set(local_plan()) == {s.local for s in SERVICES}
 
 
 @pytest.mark.parametrize("service", service_params())
@@ -214,10 +206,11 @@ def test_a_service_is_probed_on_the_same_paths_which_it_serves(service: Service)
     container = kubernetes_container(service.kubernetes)
     alive = probe_path(container, "livenessProbe")
     assert probe_path(container, "startupProbe") == alive
-    assert compose_probe_path(service.compose) == alive
+    ready = probe_path(container, "readinessProbe")
+    # Compose has one check: a service is healthy when alive, or ready where that differs.
+    assert compose_probe_path(service.compose) in {alive, ready}
     # What `make run` waits for before starting the gateway, and what its Traefik checks.
     assert local_traefik.LIVENESS_PATHS.get(service.local, "/health") == alive
-    ready = probe_path(container, "readinessProbe")
     if service.app is None:
         nginx = (ROOT / "web" / "nginx.conf").read_text()
         assert f"location = {alive} " in nginx
@@ -243,11 +236,10 @@ def test_a_service_gets_the_same_environment_and_reads_all_of_it(service: Servic
 def test_the_portal_finds_each_service_under_the_name_make_run_gives_it() -> None:
     container = kubernetes_container("portal")
     urls = {v["name"]: v["value"] for v in container["env"] if v["name"].endswith("_URL")}
-    local = {f"PORTAL_{name.upper()}_URL" for name in local_plan()}
-    assert set(urls) <= local
-    by_name = {s.local: s for s in SERVICES}
+    by_setting = {f"PORTAL_{setting_name(s.local, 'url')}": s for s in SERVICES}
+    assert set(urls) <= set(by_setting)
     for name, url in urls.items():
-        service = by_name[name.removeprefix("PORTAL_").removesuffix("_URL").lower()]
+        service = by_setting[name]
         address = urlsplit(url)
         assert address.hostname == service.kubernetes
         assert address.port == kubernetes_container(service.kubernetes)["ports"][0]["containerPort"]

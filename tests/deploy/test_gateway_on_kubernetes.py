@@ -129,6 +129,7 @@ class Gateway:
     pods: Pods
     kubernetes: FakeKubernetes
     log: Path
+    routed_at: int = 0  # the log's length when every service was first routed
 
     def get(self, path: str, key: str | None = KEY) -> httpx.Response:
         headers = {"X-API-Key": key} if key else {}
@@ -236,6 +237,7 @@ def _wait_until_routed(gateway: Gateway, traefik: subprocess.Popen[bytes], log: 
             }
             if routed == {"portal", 401, "query-api"}:
                 gateway.pods.received.clear()
+                gateway.routed_at = len(log.read_text())
                 return
         except (httpx.HTTPError, ValueError):
             pass
@@ -246,10 +248,21 @@ def _wait_until_routed(gateway: Gateway, traefik: subprocess.Popen[bytes], log: 
     )
 
 
-def test_the_gateway_starts_without_a_warning_or_an_error(gateway: Gateway) -> None:
+# Until the Ingress provider has read the Services, the routes of the file provider name
+# services that do not exist yet: Traefik reports each once, then routes.
+NOT_YET_READ = re.compile(r'the service \\"[\w-]+@kubernetes\\" does not exist')
+
+
+def test_the_gateway_starts_without_a_warning_or_an_error_of_its_own(gateway: Gateway) -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", gateway.log.read_text())  # without the colours
     trouble = [line for line in plain.splitlines() if TROUBLE.search(line)]
-    assert trouble == []
+    assert [line for line in trouble if not NOT_YET_READ.search(line)] == []
+
+
+def test_the_gateway_reports_nothing_once_it_routes(gateway: Gateway) -> None:
+    gateway.get("/health")
+    routed_log = gateway.log.read_text()[gateway.routed_at :]
+    assert [line for line in routed_log.splitlines() if TROUBLE.search(line)] == []
 
 
 ROUTES = [

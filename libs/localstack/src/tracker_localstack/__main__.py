@@ -83,7 +83,7 @@ def plan(settings: LocalSettings) -> dict[str, list[Process]]:
     }
 
 
-def _setting_name(service: str, setting: str) -> str:
+def setting_name(service: str, setting: str) -> str:
     """The name of a service's setting: `query-worker`, `port` → `QUERY_WORKER_PORT`."""
     return f"{service}_{setting}".replace("-", "_").upper()
 
@@ -136,7 +136,7 @@ def _wanted_ports(settings: LocalSettings, processes: dict[str, list[Process]]) 
         port = settings.embedded_redis_port
         wanted.append(WantedPort("127.0.0.1", port, "embedded Redis", "EMBEDDED_REDIS_PORT"))
     for service, group in processes.items():
-        setting = _setting_name(service, "port")
+        setting = setting_name(service, "port")
         for process in group:
             address = urlsplit(process.url)
             if address.hostname and address.port:
@@ -196,7 +196,7 @@ def run(settings: LocalSettings) -> int:
             "DASHBOARD_DIST_DIR": env.get("DASHBOARD_DIST_DIR", str(DASHBOARD_DIST)),
             # Every replica, so that the gateway's /health reports each.
             **{
-                f"PORTAL_{_setting_name(service, 'url')}": ",".join(group)
+                f"PORTAL_{setting_name(service, 'url')}": ",".join(group)
                 for service, group in urls.items()
             },
         }
