@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import asyncpg
-import httpx
 from redis.asyncio import Redis
 
 from tests.factories import body
@@ -22,7 +22,12 @@ from tracker_localstack.databases import plain_dsn
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 
 SUMMARIES: list[str] = []
-"""Every ledger summary of the run, printed at its end."""
+"""The ledger summaries of the running test; the root conftest moves them onto its report, and
+the end of the run prints them all (from every xdist worker)."""
+
+PACE = 1_000
+"""Webhooks per second at most in a burst: faster than ingest takes them on 2 cores, yet the
+sender leaves the cores to the system under test (and to tests running beside it)."""
 
 
 @dataclass
@@ -47,28 +52,31 @@ async def burst(
     fault_after: int = 0,
     concurrency: int = 16,
 ) -> Ledger:
-    """Send `count` start webhooks (one task each); run `fault` once `fault_after` were sent."""
+    """Send `count` start webhooks (one task each), at most `PACE` a second; run `fault` once
+    `fault_after` were sent."""
     ledger = Ledger(project=project or new_project())
     sent = 0
     fault_started = asyncio.Event()
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):
         queue.put_nowait(i)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
 
-    async def send(client: httpx.AsyncClient) -> None:
+    async def send(client: aiohttp.ClientSession) -> None:
         nonlocal sent
         while not queue.empty():
             i = queue.get_nowait()
+            await asyncio.sleep(began + i / PACE - loop.time())
             event_id = str(uuid.uuid4())
             payload = body(
                 EventKind.START, project=ledger.project, task_id=f"t{i}", event_id=event_id
             )
             try:
-                response = await client.post("/webhook/start", json=payload)
-                outcome = (
-                    OK if response.is_success else FAIL if response.status_code < 500 else UNKNOWN
-                )
-            except httpx.HTTPError:
+                async with client.post("/webhook/start", json=payload) as response:
+                    status = response.status
+                outcome = OK if 200 <= status < 300 else FAIL if status < 500 else UNKNOWN
+            except (aiohttp.ClientError, TimeoutError):
                 outcome = UNKNOWN
             ledger.outcomes[event_id] = outcome
             sent += 1
@@ -80,7 +88,11 @@ async def burst(
             await fault_started.wait()
             await fault()
 
-    async with httpx.AsyncClient(base_url=ingest_url, timeout=5) as client:
+    async with aiohttp.ClientSession(
+        base_url=ingest_url,
+        connector=aiohttp.TCPConnector(limit=concurrency),
+        timeout=aiohttp.ClientTimeout(total=5),
+    ) as client:
         await asyncio.gather(inject(), *(send(client) for _ in range(concurrency)))
     return ledger
 
