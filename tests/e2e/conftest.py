@@ -19,6 +19,9 @@ from tracker_localstack.ports import free_port
 from tracker_localstack.processes import Service
 from tracker_localstack.readiness import wait_until_routed
 
+STARTUP_SECONDS = 240
+"""How long the stack may take to become healthy before the tests give up on it."""
+
 
 @pytest.fixture
 def service_env(empty_database_url: str, redis_url: str, events_stream: str) -> dict[str, str]:
@@ -138,8 +141,9 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], output: Path
         if process.poll() is not None:
             raise RuntimeError(f"the stack exited:\n{_failure_lines(output)}")
 
-    # Four passes: both realtime replicas, twice.
-    if not wait_until_routed(url, passes=4, still_running=still_running):
+    # Four passes: both realtime replicas, twice. A dozen processes start at once: on two cores
+    # busy with other tests that takes minutes, not the default one.
+    if not wait_until_routed(url, passes=4, seconds=STARTUP_SECONDS, still_running=still_running):
         raise TimeoutError(f"the stack never became healthy:\n{_failure_lines(output)}")
 
 
