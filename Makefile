@@ -40,7 +40,7 @@ run: install web ## Run the whole system here (embedded PostgreSQL and Redis unl
 	$(UV) run --frozen --no-sync tracker-local run
 
 test: lint gateway-test web-test web-browser bench-tools workflow-tools ## Lint, type-check and run every test (unit, integration, end to end)
-	$(UV) run --frozen --no-sync pytest
+	$(UV) run --frozen --no-sync pytest --numprocesses=3
 
 gateway-test: install ## The gateway's key-check plugin (Go): vet and unit tests
 	cd $(PLUGIN_DIR) && $(GO) vet ./... && $(GO) test ./...

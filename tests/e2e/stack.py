@@ -28,6 +28,9 @@ REPLICATED = tuple(
 )
 """The services `make run` runs replicas of (`INGEST_REPLICAS`, ...), as settings name them."""
 
+STARTUP_SECONDS = 240
+"""How long the stack may take to become healthy before the tests give up on it."""
+
 
 @dataclass(frozen=True)
 class Stack:
@@ -136,8 +139,11 @@ def _wait_until_healthy(
         if process.poll() is not None:
             raise RuntimeError(f"the stack exited:\n{_failure_lines(output)}")
 
-    # Every replica, twice.
-    if not wait_until_routed(url, passes=passes, still_running=still_running, seconds=180):
+    # Every replica, twice. A dozen processes start at once: on two cores busy with other tests
+    # that takes minutes, not the default one.
+    if not wait_until_routed(
+        url, passes=passes, still_running=still_running, seconds=STARTUP_SECONDS
+    ):
         raise TimeoutError(f"the stack never became healthy:\n{_failure_lines(output)}")
 
 

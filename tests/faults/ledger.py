@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import asyncpg
-import httpx
 from redis.asyncio import Redis
 
 from tests.factories import body
@@ -23,7 +23,12 @@ from tracker_localstack.databases import plain_dsn
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 
 SUMMARIES: list[str] = []
-"""Every ledger summary of the run, printed at its end."""
+"""The ledger summaries of the running test; the root conftest moves them onto its report, and
+the end of the run prints them all (from every xdist worker)."""
+
+PACE = 1_000
+"""Webhooks per second at most in a burst: faster than ingest takes them on 2 cores, yet the
+sender leaves the cores to the system under test (and to tests running beside it)."""
 
 
 @dataclass
@@ -58,19 +63,23 @@ async def burst(
     headers: dict[str, str] | None = None,
     until_fault_ends: bool = False,
 ) -> Ledger:
-    """Send `count` start webhooks (one task each); run `fault` once `fault_after` were sent.
-    With `until_fault_ends`, stop sending (before `count`) once the fault is over."""
+    """Send `count` start webhooks (one task each), at most `PACE` a second; run `fault` once
+    `fault_after` were sent. With `until_fault_ends`, stop sending (before `count`) once the
+    fault is over."""
     ledger = Ledger(project=project or new_project())
     sent = 0
     fault_started, fault_ended = asyncio.Event(), asyncio.Event()
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):
         queue.put_nowait(i)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
 
-    async def send(client: httpx.AsyncClient) -> None:
+    async def send(client: aiohttp.ClientSession) -> None:
         nonlocal sent
         while not queue.empty() and not (until_fault_ends and fault_ended.is_set()):
             i = queue.get_nowait()
+            await asyncio.sleep(began + i / PACE - loop.time())
             event_id = str(uuid.uuid4())
             payload = body(
                 EventKind.START, project=ledger.project, task_id=f"t{i}", event_id=event_id
@@ -78,10 +87,10 @@ async def burst(
             ledger.sent_at[event_id] = time.monotonic()
             status: int | None = None
             try:
-                response = await client.post("/webhook/start", json=payload)
-                status = response.status_code
-                outcome = OK if response.is_success else FAIL if status < 500 else UNKNOWN
-            except httpx.HTTPError:
+                async with client.post("/webhook/start", json=payload) as response:
+                    status = response.status
+                outcome = OK if 200 <= status < 300 else FAIL if status < 500 else UNKNOWN
+            except (aiohttp.ClientError, TimeoutError):
                 outcome = UNKNOWN
             ledger.outcomes[event_id], ledger.statuses[event_id] = outcome, status
             sent += 1
@@ -94,7 +103,12 @@ async def burst(
             await fault()
             fault_ended.set()
 
-    async with httpx.AsyncClient(base_url=ingest_url, timeout=5, headers=headers) as client:
+    async with aiohttp.ClientSession(
+        base_url=ingest_url,
+        headers=headers,
+        connector=aiohttp.TCPConnector(limit=concurrency),
+        timeout=aiohttp.ClientTimeout(total=5),
+    ) as client:
         await asyncio.gather(inject(), *(send(client) for _ in range(concurrency)))
     return ledger
 

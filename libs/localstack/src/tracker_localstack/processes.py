@@ -51,9 +51,10 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30) -> "Service":
+    def start(self, timeout: float = 120) -> "Service":
         """Start (again, after a kill or stop) and wait up to `timeout` seconds until it
-        answers /health."""
+        answers /health (its imports alone take half a minute on two cores busy with other
+        tests)."""
         self._process = subprocess.Popen(
             uvicorn_command(f"{self.module}.{self.factory}", self.port),
             env={**os.environ, **self.env},
