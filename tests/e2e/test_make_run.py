@@ -81,9 +81,11 @@ def test_a_killed_replica_is_started_again_while_the_rest_serves(tmp_path: Path)
         ), said[-3000:]
         assert "restarting ingest.2" in said
         assert f"ingest.2 started (pid={again.pid})" in said
-        # Meanwhile every webhook was accepted, by the other replica.
+        # Meanwhile every webhook was accepted, by the other replica. How many were sent while
+        # ingest.2 was away depends on the machine's speed; a few are enough to have had turns
+        # routed to it before the gateway's health check took it out.
         assert set(answers) == {202}, answers
-        assert len(answers) > 10
+        assert len(answers) >= 4, answers
 
         def healthy() -> dict[str, Any] | None:
             answer: dict[str, Any] = httpx.get(f"{gateway}/health").json()
