@@ -103,6 +103,7 @@ async def test_settings_are_read_and_changed_by_admins_only(api, apply) -> None:
 async def test_a_silent_task_becomes_stale_is_announced_and_revives(api, apply, settings) -> None:
     await apply(
         event(EventKind.START, 0, project="quiet", task_id="silent"),
+        event(EventKind.STATUS, 0, project="quiet", task_id="asking", status="needs_input"),
         event(EventKind.START, 0, project="quiet", task_id="done"),
         event(EventKind.FINISH, 1, project="quiet", task_id="done"),
         event(EventKind.START, 0, project="busy", task_id="patient"),
@@ -123,7 +124,10 @@ async def test_a_silent_task_becomes_stale_is_announced_and_revives(api, apply, 
     assert (message["data"]["task_id"], message["data"]["status"]) == ("silent", "stale")
     listed = (await api.get("/api/projects/quiet/tasks?status=stale")).json()
     assert [t["task_id"] for t in listed] == ["silent"]
-    assert (await api.get("/api/stats")).json()["active_tasks"] == 1
+    # Waiting on a person is silent by nature: such a task never goes stale.
+    asking = (await api.get("/api/projects/quiet/tasks?status=needs_input")).json()
+    assert [t["task_id"] for t in asking] == ["asking"]
+    assert (await api.get("/api/stats")).json()["active_tasks"] == 2
     [quiet] = (await api.get("/api/stats/projects?project=quiet")).json()
     assert quiet["stale_tasks"] == 1
     await next_interval(settings)

@@ -97,4 +97,4 @@ def test_the_cases_cover_every_kind_of_event_and_outcome() -> None:
     types = {message["type"] for case in CASES for message in case["events"]}
     statuses = {case["task"]["status"] for case in CASES}
     assert types == {str(t) for t in LiveMessageType}
-    assert statuses >= {"running", "paused", "completed", "failed"}
+    assert statuses >= {"running", "paused", "needs_input", "completed", "failed"}

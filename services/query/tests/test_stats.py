@@ -30,6 +30,7 @@ async def test_stats_of_an_empty_tracker(api) -> None:
         "total_projects": 0,
         "total_tasks": 0,
         "active_tasks": 0,
+        "needs_input_tasks": 0,
         "completed_tasks": 0,
         "failed_tasks": 0,
         "average_duration": None,
@@ -41,6 +42,7 @@ async def test_stats_count_tasks_by_outcome(api, apply) -> None:
     await apply(
         event(EventKind.START, 0, project="a", task_id="running"),
         event(EventKind.STATUS, 0, project="a", task_id="paused", status="paused"),
+        event(EventKind.STATUS, 0, project="b", task_id="asks", status="needs_input"),
         event(EventKind.FINISH, 1, project="a", task_id="done-1", duration_seconds=100),
         event(EventKind.FINISH, 2, project="b", task_id="done-2", duration_seconds=301),
         event(EventKind.START, 3, project="b", task_id="broken"),
@@ -48,8 +50,9 @@ async def test_stats_count_tasks_by_outcome(api, apply) -> None:
     )
     assert (await api.get("/api/stats")).json() == {
         "total_projects": 2,
-        "total_tasks": 5,
-        "active_tasks": 2,
+        "total_tasks": 6,
+        "active_tasks": 3,
+        "needs_input_tasks": 1,
         "completed_tasks": 2,
         "failed_tasks": 1,
         "average_duration": 200.5,

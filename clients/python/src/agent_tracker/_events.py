@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 Kind = Literal["start", "status", "finish", "error"]
 KINDS: tuple[Kind, ...] = ("start", "status", "finish", "error")
-STATUSES = ("running", "pending", "paused")
+STATUSES = ("running", "pending", "paused", "needs_input")
 
 # The tracker's limits, in characters except where said.
 TITLE_MAX = 512

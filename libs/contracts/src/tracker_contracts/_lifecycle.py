@@ -1,6 +1,8 @@
 """What an event does to its task's status: the rule every reader of the stream applies.
 
 - start → running; status → the status it reports; finish → completed; error → failed.
+- A task that needs input (or is paused, or stale) has no status of its own to keep: the
+  task's next newer event of any kind sets the status, as for any active task.
 - Events are ordered by when they happened (`occurred_at`). An event older than the task's
   newest one only adds history: it changes neither the status nor anything else but, for a
   start, how early the task started.

@@ -34,11 +34,13 @@ datetime and PostgreSQL's timestamptz hold in any time zone, with room for arith
 
 
 class TaskStatus(StrEnum):
-    """Where a task is in its lifecycle; the first three are the active ones."""
+    """Where a task is in its lifecycle; the first four are the active ones."""
 
     PENDING = "pending"
     RUNNING = "running"
     PAUSED = "paused"
+    NEEDS_INPUT = "needs_input"
+    """Waiting on a person (a question, a permission): active, until the task's next event."""
     COMPLETED = "completed"
     FAILED = "failed"
     STALE = "stale"
@@ -49,7 +51,9 @@ class TaskStatus(StrEnum):
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
 
 
-ACTIVE_STATUSES = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED})
+ACTIVE_STATUSES = frozenset(
+    {TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED, TaskStatus.NEEDS_INPUT}
+)
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
@@ -344,9 +348,13 @@ class StatusWebhook(WebhookBase):
         }
     )
 
-    status: Literal[TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED] = Field(
+    status: Literal[
+        TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED, TaskStatus.NEEDS_INPUT
+    ] = Field(
         default=TaskStatus.RUNNING,
-        description="Non-terminal status; use /webhook/finish or /webhook/error to end a task.",
+        description="Non-terminal status; use /webhook/finish or /webhook/error to end a task. "
+        "`needs_input`: the agent waits on a person (a question, a permission); it lasts until "
+        "the task's next event, and the inbox lists the task meanwhile.",
     )
     progress: Percent | None = Field(default=None, description="Percent done, 0-100.")
     message: Text | None = None

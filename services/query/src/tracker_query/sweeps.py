@@ -1,5 +1,8 @@
 """Periodic upkeep of the task data: silent tasks become stale, old history is pruned.
 
+A task waiting on a person (`needs_input`) never becomes stale: it is silent by nature until
+someone answers, and the inbox lists it with how long it has waited.
+
 Each sweep reads only what is due. Cutoffs are worked out once per project (its own setting
 or the service default), and each project's due rows are found by index: active tasks by
 (project_id, updated_at), history events by (project_id, received_at). So a sweep's cost
@@ -39,7 +42,9 @@ from .settings import QuerySettings
 
 logger = logging.getLogger(__name__)
 
-# The condition of the partial index ix_tasks_active_project_updated, written the same way.
+# The statuses a silent task goes stale from: the condition of the partial index
+# ix_tasks_active_project_updated, written the same way. A task that needs input is active but
+# not among them: waiting on a person is silent by nature, and the inbox shows how long it waited.
 _ACTIVE = ", ".join(f"'{s}'" for s in (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED))
 
 _CLAIM = text("""

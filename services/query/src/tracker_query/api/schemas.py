@@ -131,6 +131,7 @@ class StatsOut(BaseModel):
                     "total_projects": 5,
                     "total_tasks": 42,
                     "active_tasks": 3,
+                    "needs_input_tasks": 1,
                     "completed_tasks": 35,
                     "failed_tasks": 4,
                     "average_duration": 2450.5,
@@ -142,7 +143,10 @@ class StatsOut(BaseModel):
 
     total_projects: int
     total_tasks: int
-    active_tasks: int = Field(description="Tasks pending, running or paused.")
+    active_tasks: int = Field(description="Tasks pending, running, paused or needing input.")
+    needs_input_tasks: int = Field(
+        description="Active tasks waiting on a person (status `needs_input`); see the inbox."
+    )
     completed_tasks: int
     failed_tasks: int
     average_duration: float | None = Field(

@@ -56,6 +56,7 @@ class Totals:
     completed: int
     failed: int
     stale: int
+    needs_input: int
     average_duration: float | None
 
     @property
@@ -71,13 +72,14 @@ _TOTALS_COLUMNS = (
     func.count().filter(_COMPLETED),
     func.count().filter(_FAILED),
     func.count().filter(Task.status == TaskStatus.STALE),
+    func.count().filter(Task.status == TaskStatus.NEEDS_INPUT),
     func.avg(Task.duration).filter(_COMPLETED),
 )
 
 
 def totals_of(projects: int, row: Any) -> Totals:
     """Totals from a row of `_TOTALS_COLUMNS` or `KEPT_TOTALS_COLUMNS`."""
-    tasks, active, completed, failed, stale, average = row
+    tasks, active, completed, failed, stale, needs_input, average = row
     return Totals(
         int(projects),
         int(tasks),
@@ -85,6 +87,7 @@ def totals_of(projects: int, row: Any) -> Totals:
         int(completed),
         int(failed),
         int(stale),
+        int(needs_input),
         None if average is None else float(average),
     )
 
@@ -103,6 +106,7 @@ def _kept_totals_columns() -> tuple[Any, ...]:
         tasks_where(completed),
         tasks_where(kept.status == TaskStatus.FAILED),
         tasks_where(kept.status == TaskStatus.STALE),
+        tasks_where(kept.status == TaskStatus.NEEDS_INPUT),
         func.sum(kept.duration_sum).filter(completed)
         / func.nullif(func.sum(kept.durations).filter(completed), 0),
     )
