@@ -594,6 +594,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tasks needing a person (needing input, failed, stale), oldest first
+         * @description Across the projects the key may see. A failed or stale task stays until dismissed (or,
+         *     failed, until older than `failed_within`); any newer event of the task brings it back or
+         *     takes it out.
+         */
+        get: operations["get_inbox_api_inbox_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide a failed or stale task from the inbox until its next event (admin) */
+        post: operations["dismiss_api_inbox_dismiss_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/websocket/stats": {
         parameters: {
             query?: never;
@@ -1081,11 +1120,11 @@ export interface components {
             timestamp?: string | null;
             /**
              * Status
-             * @description Non-terminal status; use /webhook/finish or /webhook/error to end a task.
+             * @description Non-terminal status; use /webhook/finish or /webhook/error to end a task. `needs_input`: the agent waits on a person (a question, a permission); it lasts until the task's next event, and the inbox lists the task meanwhile.
              * @default running
              * @enum {string}
              */
-            status: "pending" | "running" | "paused";
+            status: "pending" | "running" | "paused" | "needs_input";
             /**
              * Progress
              * @description Percent done, 0-100.
@@ -1413,6 +1452,19 @@ export interface components {
              */
             discarded: number;
         };
+        /**
+         * DismissIn
+         * @example {
+         *       "project": "my-project",
+         *       "task_id": "task-123"
+         *     }
+         */
+        DismissIn: {
+            /** Project */
+            project: string;
+            /** Task Id */
+            task_id: string;
+        };
         /** DurationsOut */
         DurationsOut: {
             /**
@@ -1519,6 +1571,90 @@ export interface components {
             status: "ok";
             /** @description Events set aside (`GET /api/dead-letters`); null while Redis does not answer. */
             dead_letters: components["schemas"]["DeadLetterBacklogOut"] | null;
+        };
+        /**
+         * InboxOut
+         * @example {
+         *       "counts": {
+         *         "failed": 1,
+         *         "needs_input": 1,
+         *         "stale": 1
+         *       },
+         *       "tasks": [
+         *         {
+         *           "agent": "claude-code",
+         *           "message": "Claude needs your permission to use Bash",
+         *           "progress": 40,
+         *           "project": "my-project",
+         *           "reason": "needs_input",
+         *           "since": "2026-01-01T10:15:00Z",
+         *           "task_id": "task-123",
+         *           "title": "Build feature",
+         *           "waiting_seconds": 312.5
+         *         }
+         *       ],
+         *       "total": 3
+         *     }
+         */
+        InboxOut: {
+            /**
+             * Tasks
+             * @description This page, oldest first.
+             */
+            tasks: components["schemas"]["InboxTaskOut"][];
+            /**
+             * Total
+             * @description Tasks in the inbox over all pages, within the filters.
+             */
+            total: number;
+            /**
+             * Counts
+             * @description `total` by reason.
+             */
+            counts: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * InboxReason
+         * @description Why a task needs a person: its status.
+         * @enum {string}
+         */
+        InboxReason: "needs_input" | "failed" | "stale";
+        /** InboxTaskOut */
+        InboxTaskOut: {
+            /** @description Why the task needs a person: its status. */
+            reason: components["schemas"]["InboxReason"];
+            /**
+             * Since
+             * Format: date-time
+             * @description When the task entered that status: the time of its last event.
+             */
+            since: string;
+            /**
+             * Waiting Seconds
+             * @description How long it has waited since, in seconds.
+             */
+            waiting_seconds: number;
+            /** Project */
+            project: string;
+            /** Task Id */
+            task_id: string;
+            /** Title */
+            title: string;
+            /** Agent */
+            agent: string;
+            /** Progress */
+            progress: number;
+            /**
+             * Message
+             * @description The task's last message (the question it asks).
+             */
+            message: string | null;
+            /** Error Type */
+            error_type: string | null;
+            /** Error Message */
+            error_message: string | null;
         };
         /**
          * OutcomesOut
@@ -1641,6 +1777,7 @@ export interface components {
          *       "average_duration": 2450.5,
          *       "completed_tasks": 35,
          *       "failed_tasks": 4,
+         *       "needs_input_tasks": 1,
          *       "project": "my-project",
          *       "stale_tasks": 0,
          *       "success_rate": 0.897,
@@ -1664,9 +1801,14 @@ export interface components {
             total_tasks: number;
             /**
              * Active Tasks
-             * @description Tasks pending, running or paused.
+             * @description Tasks pending, running, paused or needing input.
              */
             active_tasks: number;
+            /**
+             * Needs Input Tasks
+             * @description Active tasks waiting on a person (status `needs_input`); see the inbox.
+             */
+            needs_input_tasks: number;
             /** Completed Tasks */
             completed_tasks: number;
             /** Failed Tasks */
@@ -1698,6 +1840,7 @@ export interface components {
          *       "average_duration": 2450.5,
          *       "completed_tasks": 35,
          *       "failed_tasks": 4,
+         *       "needs_input_tasks": 1,
          *       "project": "my-project",
          *       "stale_tasks": 0,
          *       "started_per_hour": [
@@ -1748,9 +1891,14 @@ export interface components {
             total_tasks: number;
             /**
              * Active Tasks
-             * @description Tasks pending, running or paused.
+             * @description Tasks pending, running, paused or needing input.
              */
             active_tasks: number;
+            /**
+             * Needs Input Tasks
+             * @description Active tasks waiting on a person (status `needs_input`); see the inbox.
+             */
+            needs_input_tasks: number;
             /** Completed Tasks */
             completed_tasks: number;
             /** Failed Tasks */
@@ -1866,6 +2014,7 @@ export interface components {
          *       "average_duration": 2450.5,
          *       "completed_tasks": 35,
          *       "failed_tasks": 4,
+         *       "needs_input_tasks": 1,
          *       "total_projects": 5,
          *       "total_tasks": 42,
          *       "usage": {
@@ -1886,9 +2035,14 @@ export interface components {
             total_tasks: number;
             /**
              * Active Tasks
-             * @description Tasks pending, running or paused.
+             * @description Tasks pending, running, paused or needing input.
              */
             active_tasks: number;
+            /**
+             * Needs Input Tasks
+             * @description Active tasks waiting on a person (status `needs_input`); see the inbox.
+             */
+            needs_input_tasks: number;
             /** Completed Tasks */
             completed_tasks: number;
             /** Failed Tasks */
@@ -2083,10 +2237,10 @@ export interface components {
         TaskSort: "started" | "updated" | "duration";
         /**
          * TaskStatus
-         * @description Where a task is in its lifecycle; the first three are the active ones.
+         * @description Where a task is in its lifecycle; the first four are the active ones.
          * @enum {string}
          */
-        TaskStatus: "pending" | "running" | "paused" | "completed" | "failed" | "stale";
+        TaskStatus: "pending" | "running" | "paused" | "needs_input" | "completed" | "failed" | "stale";
         /**
          * TimeSeriesOut
          * @example {
@@ -4592,6 +4746,156 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_inbox_api_inbox_get: {
+        parameters: {
+            query?: {
+                /** @description Tasks per page. */
+                limit?: number;
+                /** @description Where the page starts: the `X-Next-Cursor` header of the previous page. */
+                cursor?: string | null;
+                /** @description Keep only the tasks of these projects; repeatable. A key limited to some projects sees all of them by default and may name only them. */
+                project?: string[];
+                /** @description Keep only these reasons; repeatable. */
+                reason?: components["schemas"]["InboxReason"][];
+                /** @description Failed tasks stay in the inbox this long after their failure (unless dismissed): seconds, or an ISO-8601 duration such as `P7D` (the default). */
+                failed_within?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Pass as `cursor` to get the next page; absent on the last page. */
+                    "X-Next-Cursor"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. The API key is limited to projects other than one named. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dismiss_api_inbox_dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DismissIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body could not be read (for one, it is not valid UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. Not the admin scope, or a project the key may not access. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The task is neither failed nor stale. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

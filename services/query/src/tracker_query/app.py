@@ -19,6 +19,7 @@ from .api import (
     dead_letters,
     health,
     housekeeping,
+    inbox,
     project_summaries,
     projects,
     stats,
@@ -63,6 +64,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         dead_letters,
         health,
         tasks,
+        inbox,
     ):
         app.include_router(module.router)
     app.add_middleware(

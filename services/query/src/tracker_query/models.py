@@ -135,6 +135,17 @@ class Task(Base):
             "updated_at",
             postgresql_where=text("status IN ('pending', 'running', 'paused')"),
         ),
+        # The inbox reads each reason's tasks oldest first (migration 0008).
+        Index(
+            "ix_tasks_inbox",
+            "status",
+            "last_event_at",
+            "id",
+            postgresql_include=["project_id"],
+            postgresql_where=text(
+                "status IN ('needs_input', 'failed', 'stale') AND dismissed_at IS NULL"
+            ),
+        ),
         Index(
             "ix_tasks_title_trgm",
             "title",
@@ -176,6 +187,11 @@ class Task(Base):
         JSONB,
         doc="The sum of its events' usage (see `lifecycle.UsageTotals`); null while none "
         "reported any.",
+    )
+    dismissed_at: Mapped[datetime | None] = mapped_column(
+        Timestamp,
+        doc="When a person dismissed the failed or stale task from the inbox; its next event "
+        "clears it.",
     )
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -1,5 +1,6 @@
 """What the caller's API key may see, as the gateway's key check forwarded it."""
 
+from collections.abc import Collection
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -13,6 +14,16 @@ async def _allowed_projects(request: Request) -> frozenset[str] | None:
 
 
 AllowedProjects = Annotated[frozenset[str] | None, Depends(_allowed_projects)]
+
+
+def searched_projects(named: list[str], allowed: frozenset[str] | None) -> Collection[str] | None:
+    """The projects a view spanning projects reads: those named, else all the key may see
+    (None: every project). Naming one the key may not see is refused."""
+    if allowed is None:
+        return named or None
+    if outside := [name for name in named if name not in allowed]:
+        raise HTTPException(403, f"This API key may not access the project {outside[0]!r}.")
+    return named or allowed
 
 
 async def require_unrestricted(allowed: AllowedProjects) -> None:

@@ -1,9 +1,8 @@
-from collections.abc import Collection
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from .access import AllowedProjects
+from .access import AllowedProjects, searched_projects
 from .deps import ReadingSession
 from .filters import PAGE_HEADERS, TaskSearchQuery, task_page
 from .schemas import TaskOut
@@ -28,15 +27,6 @@ async def search_tasks(
     response: Response,
 ) -> list[TaskOut]:
     """Filtered and paged like a project's tasks; `project` narrows to some projects."""
-    projects = _searched_projects(query.project, allowed)
+    projects = searched_projects(query.project, allowed)
     rows = await task_page(session, query.where(projects=projects), query, response)
     return [task_out(row) for row in rows]
-
-
-def _searched_projects(named: list[str], allowed: frozenset[str] | None) -> Collection[str] | None:
-    """The projects to search: those named, else all the key may see (None: every project)."""
-    if allowed is None:
-        return named or None
-    if outside := [name for name in named if name not in allowed]:
-        raise HTTPException(403, f"This API key may not access the project {outside[0]!r}.")
-    return named or allowed

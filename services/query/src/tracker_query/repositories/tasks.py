@@ -87,7 +87,7 @@ _SAVE = text(f"""
         metadata_preview = metadata_within(n.metadata::jsonb, {LIST_METADATA_MAX_BYTES}),
         started_at = n.started_at, finished_at = n.finished_at,
         duration_seconds = n.duration_seconds, last_event_at = n.last_event_at,
-        usage = n.usage::jsonb, updated_at = now()
+        usage = n.usage::jsonb, updated_at = now(), dismissed_at = NULL
     FROM unnest(CAST(:pks AS bigint[]), {_STATE_ARRAYS}) AS n (id, {_STATE_COLUMNS})
     WHERE t.id = n.id
 """)
