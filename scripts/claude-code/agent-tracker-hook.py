@@ -6,13 +6,17 @@ session id is the task id; the project is AGENT_TRACKER_PROJECT, else the name o
 Claude Code works in; the agent is AGENT_TRACKER_AGENT, else "claude-code".
 
     SessionStart      start
-    UserPromptSubmit  status running   "prompt: …"
-    PostToolUse       status running   "<tool>: <command, file or pattern>"
-    Notification      status paused    the notification (Claude waits for the user)
-    Stop              status paused    "waiting for the next prompt"
-    SubagentStop      status running   "a subagent finished"
-    PreCompact        status running   "compacting the conversation"
-    SessionEnd        finish           "session ended: <reason>"
+    UserPromptSubmit  status running      "prompt: …" (after a wait: the person answered)
+    PostToolUse       status running      "<tool>: <command, file or pattern>"
+    Notification      status needs_input  the notification: a permission prompt, or the idle
+                                          prompt that follows Stop after about 60 s
+    Stop              status paused       "finished its turn, waiting for the next prompt"
+    SubagentStop      status running      "a subagent finished"
+    PreCompact        status running      "compacting the conversation"
+    SessionEnd        finish              "session ended: <reason>"
+
+A task needing input is in the tracker's inbox until its next event (a tool use after a
+permission was granted, or the next prompt).
 
 Other events are ignored. The hook always exits 0 and prints nothing on stdout (Claude Code
 would add it to the conversation): reporting never gets in Claude's way. AGENT_TRACKER_CLI
@@ -51,8 +55,8 @@ def cli_arguments(event: dict[str, Any]) -> list[str] | None:
     statuses = {
         "UserPromptSubmit": ("running", f"prompt: {str(event.get('prompt', ''))[:500]}"),
         "PostToolUse": ("running", tool_summary(event)),
-        "Notification": ("paused", str(event.get("message") or "waiting for the user")),
-        "Stop": ("paused", "waiting for the next prompt"),
+        "Notification": ("needs_input", str(event.get("message") or "waiting for the user")),
+        "Stop": ("paused", "finished its turn, waiting for the next prompt"),
         "SubagentStop": ("running", "a subagent finished"),
         "PreCompact": ("running", "compacting the conversation"),
     }

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from .agent_side import (
@@ -91,6 +92,10 @@ def test_claude_code_hooks(stack: Stack, tmp_path: Path) -> None:
     workdir = tmp_path / project
     settings = json.loads((SCRIPTS / "claude-code" / "settings.json").read_text())
     common = {"session_id": "session-1", "transcript_path": "/tmp/t.jsonl", "cwd": str(workdir)}
+    permission = "Claude needs your permission to use Bash"
+    idle = "Claude is waiting for your input"
+    # A recorded session: a prompt, a tool, a permission prompt, the tool it allowed, the end of
+    # the turn, Claude Code's idle prompt a minute later, the next prompt, the end.
     hook_inputs = [
         {"hook_event_name": "SessionStart", "source": "startup"},
         {"hook_event_name": "UserPromptSubmit", "prompt": "Fix the failing test"},
@@ -100,8 +105,20 @@ def test_claude_code_hooks(stack: Stack, tmp_path: Path) -> None:
             "tool_input": {"command": "pytest -x"},
             "tool_response": {},
         },
-        {"hook_event_name": "Notification", "message": "Claude needs your permission"},
+        {
+            "hook_event_name": "Notification",
+            "message": permission,
+            "notification_type": "permission_prompt",
+        },
+        {
+            "hook_event_name": "PostToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": "rm -rf build"},
+            "tool_response": {},
+        },
         {"hook_event_name": "Stop", "stop_hook_active": False},
+        {"hook_event_name": "Notification", "message": idle, "notification_type": "idle_prompt"},
+        {"hook_event_name": "UserPromptSubmit", "prompt": "Thanks, commit it"},
         {"hook_event_name": "SessionEnd", "reason": "logout"},
     ]
     for hook_input in hook_inputs:
@@ -114,19 +131,51 @@ def test_claude_code_hooks(stack: Stack, tmp_path: Path) -> None:
             input=json.dumps({**common, **hook_input}),
         )
         assert (result.returncode, result.stdout) == (0, "")
+        if hook_input.get("notification_type") == "idle_prompt":
+            # Waiting on a person: the task is in the inbox with the question.
+            task_with(stack, project, "session-1", "needs_input", 7)
+            inbox = httpx.get(
+                f"{stack.url}/api/inbox",
+                params={"project": project},
+                headers=stack.headers("dashboard"),
+            ).json()
+            [waiting] = inbox["tasks"]
+            assert (waiting["task_id"], waiting["reason"]) == ("session-1", "needs_input")
+            assert waiting["message"] == idle
 
-    task = task_with(stack, project, "session-1", "completed", 6)
-    assert kinds(task) == ["start", "status", "status", "status", "status", "finish"]
+    task = task_with(stack, project, "session-1", "completed", 9)
+    assert kinds(task) == ["start", *["status"] * 7, "finish"]
     assert task["agent"] == "claude-code"
     assert task["title"] == f"Claude Code session in {project}"
-    statuses = [(e["payload"]["status"], e["payload"]["message"]) for e in task["events"][1:5]]
+    statuses = [(e["payload"]["status"], e["payload"]["message"]) for e in task["events"][1:8]]
     assert statuses == [
         ("running", "prompt: Fix the failing test"),
         ("running", "Bash: pytest -x"),
-        ("paused", "Claude needs your permission"),
-        ("paused", "waiting for the next prompt"),
+        ("needs_input", permission),
+        ("running", "Bash: rm -rf build"),
+        ("paused", "finished its turn, waiting for the next prompt"),
+        ("needs_input", idle),
+        ("running", "prompt: Thanks, commit it"),
+    ]
+    # The statuses the task passed through, as its history tells them.
+    passed: list[str] = []
+    for status in ["running", *(status for status, _ in statuses), task["status"]]:
+        if not passed or passed[-1] != status:
+            passed.append(status)
+    assert passed == [
+        "running",
+        "needs_input",
+        "running",
+        "paused",
+        "needs_input",
+        "running",
+        "completed",
     ]
     assert task["result"] == "session ended: logout"
+    inbox = httpx.get(
+        f"{stack.url}/api/inbox", params={"project": project}, headers=stack.headers("dashboard")
+    ).json()
+    assert inbox["total"] == 0
 
 
 def test_github_actions_steps(stack: Stack, tmp_path: Path) -> None:
