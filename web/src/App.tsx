@@ -9,6 +9,7 @@ import { ThemeProvider, useTheme } from "@/hooks/useTheme";
 import { routeParam } from "@/lib/routeParam";
 import { LiveProvider } from "@/live/LiveContext";
 import { Agents } from "@/views/Agents";
+import { Inbox } from "@/views/Inbox";
 import { KeyPrompt } from "@/views/KeyPrompt";
 import { NotFound } from "@/views/NotFound";
 import { Overview } from "@/views/Overview";
@@ -40,6 +41,9 @@ function Dashboard({ apiKey }: { apiKey: string }) {
                 taskId={routeParam(taskId)}
               />
             )}
+          </Route>
+          <Route path="/inbox">
+            <Inbox />
           </Route>
           <Route path="/agents">
             <Agents />

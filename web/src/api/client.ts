@@ -1,4 +1,4 @@
-/** GET requests to the REST API with the key in `X-API-Key`; failures become `ApiError`. */
+/** Requests to the REST API with the key in `X-API-Key`; failures become `ApiError`. */
 
 export type QueryValue = string | number | boolean | null | undefined | readonly string[];
 export type QueryParams = Record<string, QueryValue>;
@@ -12,6 +12,8 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 }
+
+const UNREACHABLE = "The server cannot be reached. Is the gateway running?";
 
 export interface ApiResponse<T> {
   data: T;
@@ -44,10 +46,25 @@ export async function apiGet<T>(
     });
   } catch (error) {
     if (signal?.aborted) throw error;
-    throw new ApiError(0, "The server cannot be reached. Is the gateway running?");
+    throw new ApiError(0, UNREACHABLE);
   }
   if (!response.ok) throw new ApiError(response.status, await describeFailure(response));
   return { data: (await response.json()) as T, headers: response.headers };
+}
+
+/** POSTs `body` as JSON; resolves once the API accepted it (its answer body is not read). */
+export async function apiPost(path: string, apiKey: string, body: unknown): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "X-API-Key": apiKey, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, UNREACHABLE);
+  }
+  if (!response.ok) throw new ApiError(response.status, await describeFailure(response));
 }
 
 /** The API's own words: `{"detail": "..."}` or a validation error naming the field. */

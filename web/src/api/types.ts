@@ -31,6 +31,10 @@ export type ProjectSummary = Schemas["ProjectSummaryOut"];
 export type Outcomes = Schemas["OutcomesOut"];
 export type ErrorType = Schemas["ErrorTypeOut"];
 export type TimeSeries = Schemas["TimeSeriesOut"];
+/** `GET /api/inbox`: the tasks needing a person, oldest first, with counts per reason. */
+export type Inbox = Schemas["InboxOut"];
+export type InboxTask = Schemas["InboxTaskOut"];
+export type InboxReason = Schemas["InboxReason"];
 /** `GET /api/dead-letters/summary` (admin keys only). */
 export type DeadLetterSummary = Schemas["DeadLetterSummaryOut"];
 
@@ -39,9 +43,15 @@ const LISTED: Record<TaskStatus, true> = {
   pending: true,
   running: true,
   paused: true,
+  needs_input: true,
   completed: true,
   failed: true,
   stale: true,
 };
 export const TASK_STATUSES = Object.keys(LISTED) as readonly TaskStatus[];
-export const ACTIVE_STATUSES: readonly TaskStatus[] = ["pending", "running", "paused"];
+export const ACTIVE_STATUSES: readonly TaskStatus[] = [
+  "pending",
+  "running",
+  "paused",
+  "needs_input",
+];

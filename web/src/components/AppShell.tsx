@@ -1,5 +1,5 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { BarChart3, Bot, FolderKanban, KeyRound, LayoutDashboard, Menu } from "lucide-react";
+import { BarChart3, Bot, FolderKanban, Inbox, KeyRound, LayoutDashboard, Menu } from "lucide-react";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { useApiKey } from "@/auth/KeyContext";
@@ -14,8 +14,10 @@ import {
 } from "@/components/ui/sheet";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
 import { useDebounced } from "@/hooks/useDebounced";
+import { useInbox, useWaitNotifications } from "@/hooks/useInbox";
 import { useLiveRefresh } from "@/hooks/useLiveRefresh";
 import { useProjectSummaries } from "@/hooks/useProjectSummaries";
+import { INBOX_COUNT_PAGE, inboxBadge } from "@/lib/inbox";
 import { cn } from "@/lib/utils";
 import { ConnectionIndicator } from "./ConnectionIndicator";
 import { DeadLetterNotice } from "./DeadLetterNotice";
@@ -23,6 +25,7 @@ import { ThemeToggle } from "./ThemeToggle";
 
 const SECTIONS = [
   { href: "/", label: "Overview", icon: LayoutDashboard, exact: true },
+  { href: "/inbox", label: "Inbox", icon: Inbox, exact: false },
   { href: "/agents", label: "Agents", icon: Bot, exact: false },
   { href: "/stats", label: "Statistics", icon: BarChart3, exact: false },
 ];
@@ -146,7 +149,22 @@ function ProjectList({ onNavigate }: { onNavigate?: () => void }) {
   );
 }
 
-function Navigation({ onNavigate }: { onNavigate?: () => void }) {
+/** How many tasks need a person, kept current from the live feed. */
+function InboxCount({ total }: { total: number | undefined }) {
+  const badge = inboxBadge(total);
+  if (!badge) return null;
+  return (
+    <span
+      data-testid="inbox-count"
+      aria-label={`${total} in the inbox`}
+      className="ml-auto rounded-full bg-violet-500/15 px-1.5 text-xs font-semibold text-violet-700 tabular-nums dark:text-violet-300"
+    >
+      {badge}
+    </span>
+  );
+}
+
+function Navigation({ onNavigate, inboxTotal }: { onNavigate?: () => void; inboxTotal?: number }) {
   const [location] = useLocation();
   return (
     <nav className="flex min-h-0 flex-1 flex-col gap-6">
@@ -157,6 +175,7 @@ function Navigation({ onNavigate }: { onNavigate?: () => void }) {
             <Link key={href} href={href} onClick={onNavigate} className={linkClass(active)}>
               <Icon className="size-4" />
               {label}
+              {href === "/inbox" && <InboxCount total={inboxTotal} />}
             </Link>
           );
         })}
@@ -182,12 +201,15 @@ function SignOutButton() {
 
 export function AppShell({ children }: { children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
+  // One inbox request for the whole page, whichever navigation shows it.
+  const inboxTotal = useInbox({ limit: INBOX_COUNT_PAGE }).data?.total;
+  useWaitNotifications();
   return (
     <div className="flex min-h-svh">
       <aside className="bg-sidebar border-sidebar-border hidden w-64 shrink-0 border-r lg:block">
         <div className="sticky top-0 flex h-svh flex-col gap-6 px-3 py-5">
           <Brand />
-          <Navigation />
+          <Navigation inboxTotal={inboxTotal} />
         </div>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
@@ -202,7 +224,7 @@ export function AppShell({ children }: { children: ReactNode }) {
               <SheetTitle className="sr-only">Navigation</SheetTitle>
               <SheetDescription className="sr-only">Views and projects</SheetDescription>
               <Brand />
-              <Navigation onNavigate={() => setMenuOpen(false)} />
+              <Navigation inboxTotal={inboxTotal} onNavigate={() => setMenuOpen(false)} />
             </SheetContent>
           </Sheet>
           <span className="min-w-0 truncate text-sm font-semibold tracking-tight sm:text-base lg:hidden">

@@ -18,6 +18,11 @@ export const STATUS_STYLES: Record<TaskStatus, { badge: string; dot: string; bar
     dot: "bg-amber-500",
     bar: "bg-amber-500",
   },
+  needs_input: {
+    badge: "bg-violet-500/10 text-violet-700 border-violet-500/25 dark:text-violet-300",
+    dot: "bg-violet-500",
+    bar: "bg-violet-500",
+  },
   completed: {
     badge: "bg-emerald-500/10 text-emerald-700 border-emerald-500/20 dark:text-emerald-300",
     dot: "bg-emerald-500",
@@ -39,6 +44,7 @@ export const STATUS_LABELS: Record<TaskStatus, string> = {
   pending: "Pending",
   running: "Running",
   paused: "Paused",
+  needs_input: "Needs input",
   completed: "Completed",
   failed: "Failed",
   stale: "Stale",
@@ -50,7 +56,7 @@ export function StatusDot({ status, className }: { status: TaskStatus; className
       className={cn(
         "inline-block size-1.5 rounded-full",
         STATUS_STYLES[status].dot,
-        status === "running" && "animate-live",
+        (status === "running" || status === "needs_input") && "animate-live",
         className,
       )}
     />

@@ -59,6 +59,12 @@ const ProjectCard = memo(function ProjectCard({ summary }: { summary: ProjectSum
             <Sparkline values={started} id={name} />
           </div>
         </div>
+        {summary.needs_input_tasks > 0 && (
+          <div className="px-5 text-xs text-violet-700 dark:text-violet-300">
+            {summary.needs_input_tasks}{" "}
+            {summary.needs_input_tasks === 1 ? "task needs" : "tasks need"} input
+          </div>
+        )}
         {summary.stale_tasks > 0 && (
           <div className="px-5 text-xs text-orange-600 dark:text-orange-400">
             {summary.stale_tasks} stale {summary.stale_tasks === 1 ? "task" : "tasks"} without news
@@ -68,6 +74,13 @@ const ProjectCard = memo(function ProjectCard({ summary }: { summary: ProjectSum
     </Link>
   );
 });
+
+/** The projects, and how many active tasks wait on a person when any do. */
+function activeHint(stats: Stats | undefined): string {
+  const projects = `${formatCount(stats?.total_projects)} projects`;
+  const waiting = stats?.needs_input_tasks ?? 0;
+  return waiting > 0 ? `${formatCount(waiting)} need input · ${projects}` : projects;
+}
 
 function subscribeToResize(onChange: () => void): () => void {
   window.addEventListener("resize", onChange);
@@ -182,7 +195,7 @@ export function Overview() {
           tone="text-blue-600 bg-blue-500/10 dark:text-blue-400"
           loading={totals.loading}
           value={formatCount(totals.data?.active_tasks)}
-          hint={`${formatCount(totals.data?.total_projects)} projects`}
+          hint={activeHint(totals.data)}
           testId="total-active"
         />
         <StatCard

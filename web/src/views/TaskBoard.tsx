@@ -12,6 +12,7 @@ import type { TaskViewProps } from "./TaskTable";
 const COLUMNS: { title: string; statuses: TaskStatus[]; dot: TaskStatus }[] = [
   { title: "Queued", statuses: ["pending", "paused"], dot: "pending" },
   { title: "Running", statuses: ["running"], dot: "running" },
+  { title: "Needs input", statuses: ["needs_input"], dot: "needs_input" },
   { title: "Completed", statuses: ["completed"], dot: "completed" },
   { title: "Failed & stale", statuses: ["failed", "stale"], dot: "failed" },
 ];
@@ -87,7 +88,7 @@ export function TaskBoard({ tasks, touches, onOpen }: TaskViewProps) {
   const now = useNow();
   return (
     <div className="-mx-4 overflow-x-auto px-4 pb-2 sm:mx-0 sm:px-0">
-      <div className="grid min-w-[56rem] grid-cols-4 gap-4">
+      <div className="grid min-w-[70rem] grid-cols-5 gap-4">
         {COLUMNS.map((column) => (
           <BoardColumn
             key={column.title}
