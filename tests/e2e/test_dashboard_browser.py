@@ -196,3 +196,46 @@ def test_the_overview_of_400_projects_loads_with_few_requests(
     screenshot = Path(done.removeprefix("done ").strip())
     assert screenshot.stat().st_size > 10_000
     print(f"\n{first_load}; screenshot: {screenshot}")
+
+
+@pytest.mark.timeout(300)
+def test_the_inbox_count_follows_a_task_waiting_on_a_person(
+    stack: Stack, browser_ready: None, tmp_path: Path
+) -> None:
+    project, task_id = f"inbox-{uuid.uuid4().hex[:8]}", "deploy-7"
+
+    def status(status: str, message: str) -> None:
+        body = {
+            "project": project,
+            "task": "Deploy",
+            "task_id": task_id,
+            "agent": "claude-code",
+            "status": status,
+            "message": message,
+        }
+        answer = httpx.post(
+            f"{stack.url}/webhook/status", json=body, headers=stack.headers("agent")
+        )
+        assert answer.status_code == 202, answer.text
+
+    script = BrowserScript(
+        {
+            "DASHBOARD_URL": stack.url,
+            "DASHBOARD_KEY": stack.keys["dashboard"],
+            "WAITING_TASK": task_id,
+            "SCREENSHOT_DIR": str(tmp_path),
+            "CHROMIUM": str(CHROMIUM),
+        },
+        script=SCRIPTS / "inbox.mjs",
+    )
+    try:
+        script.wait_for("ready")
+        status("running", "building")
+        status("needs_input", "Allow Bash: make deploy?")
+        script.wait_for("waiting")
+        status("running", "deploying")
+        done = script.wait_for("done")
+        script.finish()
+    finally:
+        script.stop()
+    assert Path(done.removeprefix("done ").strip()).stat().st_size > 10_000
