@@ -1,7 +1,8 @@
 """The dashboard in Debian's Chromium (driven by playwright-core), through the real gateway:
 a task posted by an agent appears and moves on the page live; outcomes posted while the page's
 live feed is cut arrive when it resumes; never a reload. With hundreds of projects, the
-overview loads with a handful of requests and the sidebar finds a project by name.
+overview loads with a handful of requests and the sidebar finds a project by name. The inbox's
+count follows a task that starts and stops waiting on a person.
 
 Needs the built dashboard and its node modules (`make web`) and /usr/bin/chromium
 (`make web-browser`); `make test` prepares all three.

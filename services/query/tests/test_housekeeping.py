@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from tests.factories import event
 from tests.plans import plan_of, sent_statements
+from tests.sql import execute
 from tests.waiting import eventually_async
 from tracker_contracts import EventKind, notices_channel
 from tracker_localstack.databases import plain_dsn
@@ -58,14 +59,6 @@ async def sweep(settings: QuerySettings, **options: int) -> list[StaleTask]:
             return await sweeper.sweep()
     finally:
         await engine.dispose()
-
-
-async def execute(settings: QuerySettings, statement: str) -> None:
-    connection = await asyncpg.connect(plain_dsn(settings.database_url))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def next_interval(settings: QuerySettings) -> None:
@@ -286,7 +279,7 @@ _FILL = """
 
 
 async def test_the_sweeps_read_only_due_rows_by_index(sessions, settings) -> None:
-    await execute(settings, _FILL)
+    await execute(settings.database_url, _FILL)
     async with sessions() as session:
         connection = await session.connection()
         statements = await sent_statements(

@@ -3,13 +3,12 @@
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import pytest
 
 from tests.factories import T0, event
 from tests.plans import plan_of, sent_statements
+from tests.sql import execute
 from tracker_contracts import EventKind
-from tracker_localstack.databases import plain_dsn
 from tracker_query.repositories.inbox import InboxFilter, inbox_counts, inbox_page
 from tracker_query.settings import QuerySettings
 from tracker_query.sweeps import mark_silent_tasks_stale
@@ -28,17 +27,11 @@ def settings(empty_database_url: str, redis_url: str, events_stream: str) -> Que
     )
 
 
-async def execute(settings: QuerySettings, statement: str) -> None:
-    connection = await asyncpg.connect(plain_dsn(settings.database_url))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def go_stale(settings: QuerySettings, sessions: Any) -> None:
     """Let an hour pass for the running tasks and run the stale sweep over them."""
-    await execute(settings, "UPDATE tasks SET updated_at = updated_at - interval '2 hours'")
+    await execute(
+        settings.database_url, "UPDATE tasks SET updated_at = updated_at - interval '2 hours'"
+    )
     async with sessions() as session, session.begin():
         await mark_silent_tasks_stale(session, 3600)
 
@@ -223,7 +216,7 @@ _FILL = """
 
 
 async def test_the_inbox_reads_its_tasks_by_index(sessions, settings) -> None:
-    await execute(settings, _FILL)
+    await execute(settings.database_url, _FILL)
     where = InboxFilter(failed_since=datetime.now(UTC).replace(microsecond=0))
     limited = InboxFilter(projects=["project-1", "project-2"], failed_since=where.failed_since)
     async with sessions() as session:

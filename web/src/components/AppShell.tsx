@@ -156,6 +156,7 @@ function InboxCount({ total }: { total: number | undefined }) {
   return (
     <span
       data-testid="inbox-count"
+      data-count={total}
       aria-label={`${total} in the inbox`}
       className="ml-auto rounded-full bg-violet-500/15 px-1.5 text-xs font-semibold text-violet-700 tabular-nums dark:text-violet-300"
     >

@@ -15,7 +15,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { launchChromium, requiredEnv as env, step } from "./browser.mjs";
-import { requirePolicy, watchForPolicyViolations } from "./policy.mjs";
+import { requirePolicy, signedInPage } from "./policy.mjs";
 
 const url = env("DASHBOARD_URL");
 const key = env("DASHBOARD_KEY");
@@ -48,17 +48,7 @@ async function lastProject() {
 
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    colorScheme: "light",
-  });
-  // The key as the prompt stores it: the page opens straight on the overview.
-  await context.addInitScript((apiKey) => localStorage.setItem("tracker.apiKey", apiKey), key);
-  const problems = [];
-  await watchForPolicyViolations(context, problems);
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  page.on("pageerror", (error) => problems.push(String(error)));
+  const { page, problems } = await signedInPage(browser, key, STEP_MS);
   const apiRequests = [];
   page.on("request", (request) => {
     const { pathname, search } = new URL(request.url());

@@ -24,3 +24,19 @@ export function requirePolicy(response) {
     throw new Error(`${response?.url()} was served without a Content-Security-Policy`);
   }
 }
+
+/** A page of the dashboard in a new 1440×900 light context, signed in with `key` as the prompt
+ * would keep it. Errors thrown in the page and what the policy blocks collect in `problems`. */
+export async function signedInPage(browser, key, stepMs) {
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: "light",
+  });
+  await context.addInitScript((apiKey) => localStorage.setItem("tracker.apiKey", apiKey), key);
+  const problems = [];
+  await watchForPolicyViolations(context, problems);
+  const page = await context.newPage();
+  page.setDefaultTimeout(stepMs);
+  page.on("pageerror", (error) => problems.push(String(error)));
+  return { page, problems };
+}
