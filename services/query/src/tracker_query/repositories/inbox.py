@@ -72,7 +72,11 @@ class InboxPage:
 
 def _in_inbox(reason: InboxReason, where: InboxFilter) -> list[ColumnElement[bool]]:
     """The conditions of one reason's tasks, written as `ix_tasks_inbox`'s so that it serves."""
-    conditions = [Task.status == reason.value, Task.dismissed_at.is_(None)]
+    conditions = [
+        Task.status == reason.value,
+        Task.dismissed_at.is_(None),
+        Task.last_event_at.is_not(None),  # always set once an event is applied
+    ]
     if reason is InboxReason.FAILED and where.failed_since is not None:
         conditions.append(Task.last_event_at >= where.failed_since)
     if where.projects is not None:
