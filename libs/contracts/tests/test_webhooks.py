@@ -7,6 +7,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tests.factories import SEED_BODIES, body
 from tracker_contracts import (
+    ACTIVE_STATUSES,
     METADATA_MAX_BYTES,
     ErrorWebhook,
     EventKind,
@@ -15,6 +16,7 @@ from tracker_contracts import (
     StartWebhook,
     StatusWebhook,
     TaskEvent,
+    TaskStatus,
     envelop,
 )
 
@@ -57,6 +59,15 @@ def test_status_webhook_cannot_end_a_task() -> None:
     assert error_locations(StatusWebhook, body(EventKind.STATUS, status="completed")) == [
         ("status",)
     ]
+
+
+def test_a_task_may_wait_on_a_person_and_stays_active() -> None:
+    webhook = StatusWebhook.model_validate(
+        body(EventKind.STATUS, status="needs_input", message="Allow Bash: make deploy?")
+    )
+    assert webhook.status is TaskStatus.NEEDS_INPUT
+    assert TaskStatus.NEEDS_INPUT in ACTIVE_STATUSES
+    assert not TaskStatus.NEEDS_INPUT.is_terminal
 
 
 def test_status_defaults_to_running_without_progress() -> None:
