@@ -127,8 +127,8 @@ class Task(Base):
             ],
         ),
         Index("ix_tasks_updated", "updated_at", "id"),
-        # Finding silent tasks reads, project by project, only active ones that are due
-        # (migration 0006).
+        # Finding silent tasks reads, project by project, only the active ones that may go stale
+        # (not those needing input) and are due (migration 0006).
         Index(
             "ix_tasks_active_project_updated",
             "project_id",
