@@ -16,6 +16,7 @@ from tracker_contracts import GatewayIdentityGuard
 
 from .api import (
     agents,
+    budgets,
     dead_letters,
     health,
     housekeeping,
@@ -57,6 +58,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     for module in (
         projects,
         housekeeping,
+        budgets,
         agents,
         stats,
         project_summaries,
