@@ -31,6 +31,8 @@ export type ProjectSummary = Schemas["ProjectSummaryOut"];
 export type Outcomes = Schemas["OutcomesOut"];
 export type ErrorType = Schemas["ErrorTypeOut"];
 export type TimeSeries = Schemas["TimeSeriesOut"];
+/** `GET /api/projects/{project}/budget`: the budget this period and what is spent of it. */
+export type BudgetStatus = Schemas["BudgetStatusOut"];
 /** `GET /api/dead-letters/summary` (admin keys only). */
 export type DeadLetterSummary = Schemas["DeadLetterSummaryOut"];
 
