@@ -1,6 +1,7 @@
 """Usage and cost through the real gateway: sent on status and finish, found in the task's
 totals and history, in the statistics and on the WebSocket."""
 
+import json
 import uuid
 from typing import Any
 
@@ -101,3 +102,45 @@ def test_usage_adds_up_in_the_api_the_statistics_and_the_live_feed(stack: Stack)
     assert (costliest["task_id"], costliest["cost"]) == ("t-1", 0.02)
     series = get("/api/stats/usage/timeseries?bucket=hour")
     assert sum(p["cost"].get("USD", 0) for p in series["points"]) == pytest.approx(0.02)
+
+
+def test_a_budget_crossed_reaches_the_live_feed_once_per_threshold(stack: Stack) -> None:
+    project = new_project()
+    agent, operator = stack.headers("agent"), stack.headers("operator")
+    task = {"project": project, "task_id": "t-1"}
+
+    def post(kind: str, **fields: Any) -> None:
+        answer = httpx.post(f"{stack.url}/webhook/{kind}", headers=agent, json=fields)
+        assert answer.status_code == 202, answer.text
+
+    def status(cost: float) -> dict[str, Any]:
+        return body(EventKind.STATUS, **task, usage={"model": "m", "cost": cost})
+
+    post("start", **body(EventKind.START, **task))
+    settings = f"{stack.url}/api/projects/{project}/settings"
+    eventually(lambda: httpx.get(settings, headers=operator).is_success)
+    budget = {"budget": {"period": "day", "amount": 1, "currency": "USD"}}
+    assert httpx.put(settings, headers=operator, json=budget).status_code == 200
+
+    with live(stack, f"api_key={stack.keys['dashboard']}&project={project}") as websocket:
+        eventually(lambda: connections(stack)["project_connections"].get(project) == 1)
+        post("status", **status(0.85))
+        post("status", **status(0.25))
+
+        def crossing() -> dict[str, Any]:
+            while True:
+                message = json.loads(websocket.recv(timeout=30))
+                if message["type"] == "budget_crossed":
+                    return dict(message["data"])
+
+        crossed = [crossing(), crossing()]
+    # Whether one check or two found them, 80 % comes first: a check announces in threshold order.
+    assert [(c["threshold_percent"], c["project"]) for c in crossed] == [
+        (80, project),
+        (100, project),
+    ]
+    answer = httpx.get(
+        f"{stack.url}/api/projects/{project}/budget", headers=stack.headers("dashboard")
+    )
+    assert answer.json()["crossed"] == [80, 100]
+    assert answer.json()["spent"] == 1.1

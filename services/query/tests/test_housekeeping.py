@@ -72,6 +72,7 @@ async def test_settings_are_read_and_changed_by_admins_only(api, apply) -> None:
     assert before == {
         "stale_after_seconds": None,
         "event_retention_days": None,
+        "budget": None,
         "effective_stale_after_seconds": 3600,
         "effective_event_retention_days": None,
     }

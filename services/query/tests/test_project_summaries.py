@@ -45,6 +45,7 @@ async def test_a_summary_holds_the_project_totals_and_last_activity(api, apply) 
         summary = summaries[name]
         assert summary.pop("updated_at") == projects[name]["updated_at"]
         assert len(summary.pop("started_per_hour")) == 24
+        assert summary.pop("budget") is None
         assert summary == per_project[name]
     assert (summaries["alpha"]["active_tasks"], summaries["alpha"]["success_rate"]) == (1, 0.5)
 

@@ -1,11 +1,20 @@
 """The realtime service in process, reading a real Redis stream, with real WebSocket sessions."""
 
+from decimal import Decimal
+
 from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
 from tests.factories import GATEWAY_IDENTITY, event
 from tests.waiting import eventually
-from tracker_contracts import EventKind, TaskStaleData, TaskStaleMessage, notices_channel
+from tracker_contracts import (
+    BudgetCrossedData,
+    BudgetCrossedMessage,
+    EventKind,
+    TaskStaleData,
+    TaskStaleMessage,
+    notices_channel,
+)
 from tracker_localstack.ports import free_port
 from tracker_localstack.redis import EmbeddedRedis
 from tracker_realtime.app import create_app
@@ -139,4 +148,58 @@ def test_a_stale_notice_reaches_the_followers_of_its_project(realtime, settings)
         "status": "stale",
         "progress": 40,
         "last_event_at": "2026-01-01T10:00:00Z",
+    }
+
+
+def test_a_budget_notice_reaches_the_followers_of_its_project_only(realtime, settings) -> None:
+    crossed = BudgetCrossedMessage(
+        data=BudgetCrossedData(
+            project="mine",
+            period="month",
+            period_start="2026-12-01",
+            threshold_percent=80,
+            amount=Decimal(500),
+            spent=Decimal("412.5"),
+            currency="USD",
+            crossed_at="2026-12-03T10:00:00Z",
+        )
+    )
+    then = TaskStaleMessage(
+        data=TaskStaleData(
+            task_id="t2",
+            title="Quiet work",
+            project="other",
+            agent="a",
+            progress=0,
+            last_event_at="2026-12-03T10:00:00Z",
+        )
+    )
+
+    async def announce() -> None:
+        async with Redis.from_url(str(settings.redis_url)) as redis:
+            for notice in (crossed, then):
+                await redis.publish(
+                    notices_channel(settings.events_stream), notice.model_dump_json()
+                )
+
+    with (
+        realtime.websocket_connect("/webhook/ws?project=mine") as mine,
+        realtime.websocket_connect("/webhook/ws?project=other") as other,
+    ):
+        eventually(lambda: realtime.get("/api/websocket/stats").json()["total_connections"] == 2)
+        assert realtime.portal is not None
+        realtime.portal.call(announce)
+        message = mine.receive_json()
+        # Notices are relayed in order: the other project's follower gets the later one first.
+        assert other.receive_json()["type"] == "task_stale"
+    assert message["type"] == "budget_crossed"
+    assert message["data"] == {
+        "project": "mine",
+        "period": "month",
+        "period_start": "2026-12-01",
+        "threshold_percent": 80,
+        "amount": 500,
+        "spent": 412.5,
+        "currency": "USD",
+        "crossed_at": "2026-12-03T10:00:00Z",
     }

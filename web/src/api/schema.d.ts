@@ -252,6 +252,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_name}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's budget and what it has spent of it this period
+         * @description `null` when the project has no budget (set one in its settings).
+         */
+        get: operations["get_budget_api_projects__project_name__budget_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents": {
         parameters: {
             query?: never;
@@ -676,7 +696,7 @@ export interface paths {
         };
         /**
          * Live task events over WebSocket
-         * @description Open a WebSocket to `ws://<host>:8000/webhook/ws?api_key=<key>&project=<name>`. `project` may repeat to follow several projects; without it every project's events arrive. Each task message is JSON `{type, data, timestamp, event_id, id}` with `type` one of `task_started`, `task_status`, `task_finished`, `task_error`; `id` is the stream position. Resume after a disconnect with `since=<id>` (or the `Last-Event-ID` header): missed events are replayed, then `replay_complete`, or `resync_required` when they are no longer all kept or the replay passes its limits (`REPLAY_MAX_EVENTS`, `REPLAY_MAX_SCANNED`; possibly after some replayed events). `task_stale` announces a task that fell silent; `heartbeat` arrives every 15 s with a resumable `last_id`. Send the text `ping` to get `pong`. Close codes: 1008 for a malformed `since`, 1013 for a client that fell behind or stopped reading (reconnect with `since`), 4029 when the API key already holds `MAX_CONNECTIONS_PER_KEY` connections (close one first).
+         * @description Open a WebSocket to `ws://<host>:8000/webhook/ws?api_key=<key>&project=<name>`. `project` may repeat to follow several projects; without it every project's events arrive. Each task message is JSON `{type, data, timestamp, event_id, id}` with `type` one of `task_started`, `task_status`, `task_finished`, `task_error`; `id` is the stream position. Resume after a disconnect with `since=<id>` (or the `Last-Event-ID` header): missed events are replayed, then `replay_complete`, or `resync_required` when they are no longer all kept or the replay passes its limits (`REPLAY_MAX_EVENTS`, `REPLAY_MAX_SCANNED`; possibly after some replayed events). `task_stale` announces a task that fell silent, `budget_crossed` a project whose spending crossed 80 % or 100 % of its budget; `heartbeat` arrives every 15 s with a resumable `last_id`. Send the text `ping` to get `pong`. Close codes: 1008 for a malformed `since`, 1013 for a client that fell behind or stopped reading (reconnect with `since`), 4029 when the API key already holds `MAX_CONNECTIONS_PER_KEY` connections (close one first).
          */
         get: operations["live_feed"];
         put?: never;
@@ -1255,6 +1275,107 @@ export interface components {
          */
         BucketUnit: "minute" | "hour" | "day";
         /**
+         * BudgetIn
+         * @example {
+         *       "amount": 500,
+         *       "currency": "USD",
+         *       "period": "month"
+         *     }
+         */
+        "BudgetIn-Input": {
+            /**
+             * Period
+             * @description Per UTC day or per UTC calendar month.
+             * @enum {string}
+             */
+            period: "day" | "month";
+            /**
+             * Amount
+             * @description What the project may spend per period, in `currency`.
+             */
+            amount: number | string;
+            /**
+             * Currency
+             * @description Only costs reported in this currency count against the budget.
+             * @default USD
+             */
+            currency: string;
+        };
+        /**
+         * BudgetIn
+         * @example {
+         *       "amount": 500,
+         *       "currency": "USD",
+         *       "period": "month"
+         *     }
+         */
+        "BudgetIn-Output": {
+            /**
+             * Period
+             * @description Per UTC day or per UTC calendar month.
+             * @enum {string}
+             */
+            period: "day" | "month";
+            /**
+             * Amount
+             * @description What the project may spend per period, in `currency`.
+             */
+            amount: number;
+            /**
+             * Currency
+             * @description Only costs reported in this currency count against the budget.
+             * @default USD
+             */
+            currency: string;
+        };
+        /**
+         * BudgetStatusOut
+         * @example {
+         *       "budget": {
+         *         "amount": 500,
+         *         "currency": "USD",
+         *         "period": "month"
+         *       },
+         *       "crossed": [
+         *         80
+         *       ],
+         *       "percent": 82.5,
+         *       "period_end": "2027-01-01",
+         *       "period_start": "2026-12-01",
+         *       "spent": 412.5
+         *     }
+         */
+        BudgetStatusOut: {
+            budget: components["schemas"]["BudgetIn-Output"];
+            /**
+             * Period Start
+             * Format: date
+             * @description The current period's first day (UTC).
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date
+             * @description The first day after the current period.
+             */
+            period_end: string;
+            /**
+             * Spent
+             * @description What the project's events of the period cost so far.
+             */
+            spent: number;
+            /**
+             * Percent
+             * @description `spent` as a percentage of the amount.
+             */
+            percent: number;
+            /**
+             * Crossed
+             * @description The thresholds (of 80, 100 %) crossed this period; each was announced once on the live feed as `budget_crossed`.
+             */
+            crossed: number[];
+        };
+        /**
          * CostlyTaskOut
          * @example {
          *       "agent": "claude-3-5",
@@ -1728,6 +1849,11 @@ export interface components {
         /**
          * ProjectSettingsIn
          * @example {
+         *       "budget": {
+         *         "amount": 500,
+         *         "currency": "USD",
+         *         "period": "month"
+         *       },
          *       "event_retention_days": 30,
          *       "stale_after_seconds": 900
          *     }
@@ -1743,6 +1869,8 @@ export interface components {
              * @description History events older than this are pruned; null: the default.
              */
             event_retention_days?: number | null;
+            /** @description What the project may spend per day or month; crossing 80 % and 100 % of it is announced (`budget_crossed` on the live feed). null: no budget. */
+            budget?: components["schemas"]["BudgetIn-Input"] | null;
         };
         /**
          * ProjectSettingsOut
@@ -1762,6 +1890,8 @@ export interface components {
              * @description History events older than this are pruned; null: the default.
              */
             event_retention_days?: number | null;
+            /** @description What the project may spend per day or month; crossing 80 % and 100 % of it is announced (`budget_crossed` on the live feed). null: no budget. */
+            budget?: components["schemas"]["BudgetIn-Output"] | null;
             /** Effective Stale After Seconds */
             effective_stale_after_seconds: number;
             /**
@@ -1933,6 +2063,8 @@ export interface components {
              * @description Tasks started in each of the last 24 hours, oldest first; the last is the hour under way (UTC hours).
              */
             started_per_hour: number[];
+            /** @description The project's budget this period; null when it has none. */
+            budget?: components["schemas"]["BudgetStatusOut"] | null;
         };
         /**
          * RedriveOneOut
@@ -3452,6 +3584,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No project with that name. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_budget_api_projects__project_name__budget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetStatusOut"] | null;
+                };
             };
             /** @description Missing or invalid API key. */
             401: {

@@ -35,6 +35,8 @@ export type TimeSeries = Schemas["TimeSeriesOut"];
 export type Inbox = Schemas["InboxOut"];
 export type InboxTask = Schemas["InboxTaskOut"];
 export type InboxReason = Schemas["InboxReason"];
+/** `GET /api/projects/{project}/budget`: the budget this period and what is spent of it. */
+export type BudgetStatus = Schemas["BudgetStatusOut"];
 /** `GET /api/dead-letters/summary` (admin keys only). */
 export type DeadLetterSummary = Schemas["DeadLetterSummaryOut"];
 

@@ -54,6 +54,25 @@ export function hasUsage(usage: UsageTotals | null | undefined): usage is UsageT
   return !!usage && (totalTokens(usage) > 0 || Object.values(usage.cost).some((a) => a > 0));
 }
 
+/** A task's totals with one more event's usage added, as the server adds it (a cost counts
+ * under its currency, USD when it names none); `totals` itself is left as it is. */
+export function addUsage(totals: UsageTotals | null | undefined, usage: Usage): UsageTotals {
+  const sum: UsageTotals = {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    ...totals,
+    cost: { ...totals?.cost },
+  };
+  for (const kind of TOKEN_KINDS) sum[kind] += usage[kind] ?? 0;
+  if (usage.cost != null) {
+    const currency = usage.currency ?? "USD";
+    sum.cost[currency] = (sum.cost[currency] ?? 0) + usage.cost;
+  }
+  return sum;
+}
+
 /** One line for a task card or row: "12.3k tokens · $0.0123"; "" when it reported nothing. */
 export function usageLine(usage: UsageTotals | null | undefined): string {
   if (!hasUsage(usage)) return "";

@@ -11,6 +11,7 @@ import {
 import { toast } from "sonner";
 import { apiGet } from "@/api/client";
 import type { Project } from "@/api/types";
+import { budgetCrossedText } from "@/lib/budget";
 import { LiveConnection, type ConnectionStatus } from "./connection";
 import { LiveDispatcher, type BatchListener } from "./dispatcher";
 import { FeedProjects } from "./feedProjects";
@@ -41,6 +42,15 @@ export function LiveProvider({ apiKey, children }: { apiKey: string; children: R
       url: (since, failedAttempts) =>
         feedUrl(window.location, apiKey, since, projects.forAttempt(failedAttempts)),
       onTask: (message) => dispatcher.publish(message),
+      onNotice: (message) => {
+        // A used-up budget stays on screen until closed; 80 % for ten seconds.
+        const { project, period_start, threshold_percent } = message.data;
+        const show = threshold_percent >= 100 ? toast.error : toast.warning;
+        show(budgetCrossedText(message), {
+          id: `budget:${project}:${period_start}:${threshold_percent}`,
+          duration: threshold_percent >= 100 ? Infinity : 10_000,
+        });
+      },
       onStatus: (next) => {
         if (next === "live") projects.opened();
         setStatus(next);

@@ -6,7 +6,7 @@ import {
   type SocketLike,
 } from "./connection";
 import { ManualClock } from "@/testing/manualClock";
-import type { TaskMessage } from "./messages";
+import type { BudgetCrossedMessage, TaskMessage } from "./messages";
 
 class FakeSocket implements SocketLike {
   onopen: SocketLike["onopen"] = null;
@@ -44,6 +44,7 @@ describe("LiveConnection", () => {
   let received: TaskMessage[];
   let statuses: ConnectionStatus[];
   let resyncs: string[];
+  let notices: BudgetCrossedMessage[];
   let connection: LiveConnection;
 
   beforeEach(() => {
@@ -52,11 +53,13 @@ describe("LiveConnection", () => {
     received = [];
     statuses = [];
     resyncs = [];
+    notices = [];
     connection = new LiveConnection({
       url: (since) => (since ? `ws://x/webhook/ws?since=${since}` : "ws://x/webhook/ws"),
       onTask: (message) => received.push(message),
       onStatus: (status) => statuses.push(status),
       onResync: (reason) => resyncs.push(reason),
+      onNotice: (message) => notices.push(message),
       openSocket: (url) => {
         const socket = new FakeSocket(url);
         sockets.push(socket);
@@ -122,6 +125,29 @@ describe("LiveConnection", () => {
       timestamp: "t",
     });
     expect(resyncs).toEqual(["history_trimmed"]);
+  });
+
+  it("hands budget notices on without moving the position", () => {
+    sockets[0].open();
+    sockets[0].send(task("100-0"));
+    const crossed: BudgetCrossedMessage = {
+      type: "budget_crossed",
+      data: {
+        project: "p",
+        period: "month",
+        period_start: "2026-12-01",
+        threshold_percent: 80,
+        amount: 10,
+        spent: 8,
+        currency: "USD",
+        crossed_at: "t",
+      },
+      timestamp: "t",
+    };
+    sockets[0].send(crossed);
+    expect(notices).toEqual([crossed]);
+    expect(received).toHaveLength(1);
+    expect(connection.lastId).toBe("100-0");
   });
 
   it("forgets a refused position, asks for a reload and reconnects from now", () => {

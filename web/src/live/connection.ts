@@ -5,6 +5,7 @@ import {
   compareStreamIds,
   isTaskMessage,
   parseMessage,
+  type BudgetCrossedMessage,
   type LiveMessage,
   type TaskMessage,
 } from "./messages";
@@ -24,6 +25,8 @@ export interface LiveConnectionOptions {
   /** The feed's URL for one attempt; `since` is the position to resume after. */
   url: (since: string | null, failedAttempts: number) => string;
   onTask: (message: TaskMessage) => void;
+  /** A notice about a project rather than a task: a budget crossed. */
+  onNotice?: (message: BudgetCrossedMessage) => void;
   onStatus?: (status: ConnectionStatus) => void;
   /** Missed events cannot be replayed: reload everything from the REST API. */
   onResync?: (reason: string) => void;
@@ -55,8 +58,10 @@ export class LiveConnection {
   private retryTimer: unknown = null;
   private silenceTimer: unknown = null;
   private lastNews = 0;
-  private readonly options: Required<Omit<LiveConnectionOptions, "onStatus" | "onResync">> &
-    Pick<LiveConnectionOptions, "onStatus" | "onResync">;
+  private readonly options: Required<
+    Omit<LiveConnectionOptions, "onStatus" | "onResync" | "onNotice">
+  > &
+    Pick<LiveConnectionOptions, "onStatus" | "onResync" | "onNotice">;
 
   constructor(options: LiveConnectionOptions) {
     this.options = {
@@ -138,6 +143,9 @@ export class LiveConnection {
         break;
       case "resync_required":
         this.options.onResync?.(message.data.reason);
+        break;
+      case "budget_crossed":
+        this.options.onNotice?.(message);
         break;
     }
   }

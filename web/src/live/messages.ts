@@ -56,14 +56,35 @@ export interface ResyncRequiredMessage {
   timestamp: string;
 }
 
+/** A project's spending crossed 80 % or 100 % of its budget (a notice: no stream position). */
+export interface BudgetCrossedMessage {
+  type: "budget_crossed";
+  data: {
+    project: string;
+    period: "day" | "month";
+    period_start: string;
+    threshold_percent: number;
+    amount: number;
+    spent: number;
+    currency: string;
+    crossed_at: string;
+  };
+  timestamp: string;
+}
+
 export type LiveMessage =
-  TaskMessage | HeartbeatMessage | ReplayCompleteMessage | ResyncRequiredMessage;
+  | TaskMessage
+  | HeartbeatMessage
+  | ReplayCompleteMessage
+  | ResyncRequiredMessage
+  | BudgetCrossedMessage;
 
 const KNOWN_TYPES = new Set<string>([
   ...TASK_MESSAGE_TYPES,
   "heartbeat",
   "replay_complete",
   "resync_required",
+  "budget_crossed",
 ]);
 
 /** The message in a frame, or null for anything else (`pong`, unknown types, bad JSON). */

@@ -60,6 +60,40 @@ describe("applyToTask", () => {
     expect(applyToTask(known, message("task_status", { progress: 20 }))).toBe(known);
   });
 
+  it("adds each event's usage to the task's totals, older events' too", () => {
+    const known = task({
+      last_event_at: "2026-01-01T10:20:00Z",
+      usage: {
+        input_tokens: 100,
+        output_tokens: 0,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        cost: { USD: 0.5 },
+      },
+    });
+    const older = message("task_status", {
+      usage: { input_tokens: 50, cost: 0.25, currency: "EUR" },
+    });
+    const newer = message(
+      "task_finished",
+      { usage: { output_tokens: 7, cost: 0.25, currency: "USD" } },
+      "2026-01-01T10:30:00Z",
+    );
+    const next = applyToTask(applyToTask(known, older), newer);
+    expect(next.usage).toEqual({
+      input_tokens: 150,
+      output_tokens: 7,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      cost: { USD: 0.75, EUR: 0.25 },
+    });
+    expect(known.usage?.cost).toEqual({ USD: 0.5 });
+    expect(applyToTask(task(), older).usage).toMatchObject({
+      input_tokens: 50,
+      cost: { EUR: 0.25 },
+    });
+  });
+
   it("replaces an outcome only with a later one", () => {
     const finished_at = "2026-01-01T10:30:00.000+00:00";
     const done = task({ status: "completed", finished_at, last_event_at: finished_at });

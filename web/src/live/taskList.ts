@@ -2,6 +2,7 @@
  * in a list, and how many are kept, is `taskWindow.ts`. */
 
 import type { Task, TaskStatus } from "@/api/types";
+import { addUsage } from "@/lib/usage";
 import type { TaskMessage } from "./messages";
 
 export type TaskSort = "started" | "updated" | "duration";
@@ -60,8 +61,9 @@ function startedAt(task: Task, message: TaskMessage): string | null {
  * in libs/contracts, `_lifecycle.py`, and pinned by the cases in
  * libs/contracts/vectors/lifecycle.json, which the server's fold passes too): a message older
  * than the task's newest event only moves its start earlier; a finished or failed task is only
- * replaced by a newer outcome, never reopened by a status or a start. Returns `task` itself
- * for an older message that does not move its start. */
+ * replaced by a newer outcome, never reopened by a status or a start. Usage is added whenever
+ * its event happened. Returns `task` itself for an older message that neither moves its start
+ * nor reports usage. */
 export function applyToTask(task: Task | undefined, message: TaskMessage): Task {
   const { data, timestamp: at } = message;
   const base = task ?? newTask(message);
@@ -71,12 +73,19 @@ export function applyToTask(task: Task | undefined, message: TaskMessage): Task 
     return { ...base, title, agent, status, progress: progress ?? base.progress };
   }
   const started_at = startedAt(base, message);
+  // Usage adds up whenever its event happened, as the task's totals on the server do.
+  const usage = data.usage ? addUsage(base.usage, data.usage) : base.usage;
   const newest = !base.last_event_at || Date.parse(at) >= Date.parse(base.last_event_at);
-  if (!newest) return started_at === base.started_at ? base : { ...base, started_at };
+  if (!newest) {
+    return started_at === base.started_at && usage === base.usage
+      ? base
+      : { ...base, started_at, usage };
+  }
 
   const next: Task = {
     ...base,
     started_at,
+    usage,
     title: data.title,
     agent: data.agent,
     updated_at: at,

@@ -4,6 +4,7 @@ import { memo, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStor
 import { Link } from "wouter";
 import type { Outcomes, ProjectSummary, Stats } from "@/api/types";
 import { projectPath } from "@/components/AppShell";
+import { BudgetBadge } from "@/components/BudgetBadge";
 import { EmptyState } from "@/components/EmptyState";
 import { OutcomeTiles } from "@/components/OutcomeCounts";
 import { ErrorBanner } from "@/components/ErrorBanner";
@@ -39,6 +40,11 @@ const ProjectCard = memo(function ProjectCard({ summary }: { summary: ProjectSum
             <div className="text-muted-foreground text-xs">
               Last activity <RelativeTime iso={summary.updated_at} />
             </div>
+            {summary.budget && (
+              <div className="mt-1.5">
+                <BudgetBadge status={summary.budget} />
+              </div>
+            )}
           </div>
           <div className="text-right">
             <div className="text-sm font-semibold tabular-nums">

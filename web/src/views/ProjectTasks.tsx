@@ -1,7 +1,8 @@
 import { ArrowUp, Inbox, Loader2, SearchX } from "lucide-react";
 import { useCallback, useMemo, useState } from "react";
 import { useLocation } from "wouter";
-import type { Agent, ProjectStats, Task } from "@/api/types";
+import type { Agent, BudgetStatus, ProjectStats, Task } from "@/api/types";
+import { BudgetBadge } from "@/components/BudgetBadge";
 import { EmptyState } from "@/components/EmptyState";
 import { ErrorBanner } from "@/components/ErrorBanner";
 import { OUTCOME_TONES, outcomeCounts } from "@/components/OutcomeCounts";
@@ -23,7 +24,9 @@ import { TaskCards, TaskTable, taskPath } from "./TaskTable";
 
 function ProjectSummary({ project }: { project: string }) {
   const stats = useApi<ProjectStats[]>("/api/stats/projects", { project: [project] });
+  const budget = useApi<BudgetStatus | null>(`/api/projects/${encodeURIComponent(project)}/budget`);
   useLiveRefresh(stats.reload, (message) => message.data.project === project);
+  useLiveRefresh(budget.reload, (m) => m.data.project === project && m.data.usage != null);
   const mine = stats.data?.[0];
   if (!mine) return null;
   return (
@@ -40,6 +43,7 @@ function ProjectSummary({ project }: { project: string }) {
         <span className="text-foreground font-semibold">{formatPercent(mine.success_rate)}</span>{" "}
         success
       </span>
+      {budget.data && <BudgetBadge status={budget.data} />}
     </span>
   );
 }

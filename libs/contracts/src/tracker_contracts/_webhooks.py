@@ -209,6 +209,8 @@ Cost = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
 """A non-negative decimal amount; exact in Python and PostgreSQL (NUMERIC), a number in JSON."""
+Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+"""An amount of money as the services answer it: exact in Python, a number in JSON."""
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 """An ISO 4217 currency code, in capitals."""
 Currency = Annotated[

@@ -16,6 +16,7 @@ from tracker_contracts import GatewayIdentityGuard
 
 from .api import (
     agents,
+    budgets,
     dead_letters,
     health,
     housekeeping,
@@ -58,6 +59,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     for module in (
         projects,
         housekeeping,
+        budgets,
         agents,
         stats,
         project_summaries,

@@ -1,13 +1,15 @@
 """Tables owned by the query service. The schema itself is created by Alembic migrations."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -64,8 +66,20 @@ class ProjectSettings(Base):
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
     )
+    __table_args__ = (
+        CheckConstraint(
+            "(budget_amount IS NULL) = (budget_period IS NULL)"
+            " AND (budget_amount IS NULL) = (budget_currency IS NULL)"
+            " AND (budget_period IS NULL OR budget_period IN ('day', 'month'))",
+            name="budget_is_whole",
+        ),
+    )
+
     stale_after_seconds: Mapped[int | None] = mapped_column(Integer)
     event_retention_days: Mapped[int | None] = mapped_column(Integer)
+    budget_period: Mapped[str | None] = mapped_column(String(5), doc="'day' or 'month', in UTC.")
+    budget_amount: Mapped[Decimal | None] = mapped_column(Numeric)
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
     updated_at: Mapped[datetime] = mapped_column(
         Timestamp, server_default=func.now(), onupdate=func.now()
     )
@@ -306,6 +320,46 @@ class KeptUsage(Base):
     cache_read_tokens: Mapped[int] = mapped_column(BigInteger)
     cache_write_tokens: Mapped[int] = mapped_column(BigInteger)
     cost: Mapped[Decimal] = mapped_column(Numeric)
+
+
+class DailyCost(Base):
+    """What each project's events cost per day (UTC) and currency (migration 0009): added to as
+    events are recorded and never subtracted, so pruning history leaves what was spent."""
+
+    __tablename__ = "usage_daily"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    cost: Mapped[Decimal] = mapped_column(Numeric)
+
+
+class BudgetCrossing(Base):
+    """A threshold (80 or 100 % of a budget's amount) a project's spending crossed in a period,
+    recorded once; `announced_at` is set once the live feed and notifications have it."""
+
+    __tablename__ = "budget_crossings"
+    __table_args__ = (
+        Index(
+            "ix_budget_crossings_unannounced",
+            "crossed_at",
+            postgresql_where=text("announced_at IS NULL"),
+        ),
+    )
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    threshold: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    spent: Mapped[Decimal] = mapped_column(Numeric)
+    crossed_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    announced_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class SweepLease(Base):

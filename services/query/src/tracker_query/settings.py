@@ -92,6 +92,11 @@ class QuerySettings(BaseSettings):
     sweep_interval_seconds: float = Field(
         default=10, gt=0, description="How often stale tasks are marked and history is pruned."
     )
+    budget_check_interval_seconds: float = Field(
+        default=5,
+        gt=0,
+        description="How often the projects' spending is compared with their budgets.",
+    )
     claim_idle_ms: int = Field(
         default=10_000,
         ge=1000,

@@ -1,12 +1,14 @@
 """The query worker: applies the event stream to PostgreSQL and keeps stream and data tidy.
 
 In one process: the consumer (`consumer.py`), which reads its share of the stream in the
-consumer group and, every maintenance round, trims the entries every group has applied; and
-the sweeps (`sweeps.py`), which mark silent tasks stale and prune old history. Any number of
-workers may run: the group hands each entry to one of them, one worker sweeps per interval
-(whoever claims the `sweep_leases` row), and trimming only ever drops what every group has
-applied, whoever does it and however often. The worker serves no API, only what it tells
-about itself (`worker_health.py`); the API is `tracker_query.app`.
+consumer group and, every maintenance round, trims the entries every group has applied; the
+sweeps (`sweeps.py`), which mark silent tasks stale and prune old history; and the budget watch
+(`budget_watch.py`), which announces the budget thresholds projects cross. Any number of workers
+may run: the group hands each entry to one of them, one worker sweeps per interval (whoever
+claims the `sweep_leases` row), each crossing is announced by the worker that claims it, and
+trimming only ever drops what every group has applied, whoever does it and however often. The
+worker serves no API, only what it tells about itself (`worker_health.py`); the API is
+`tracker_query.app`.
 
 Its connections: the consumer's pool (`CONSUMER_POOL_SIZE`) and the sweeps' (`SWEEP_POOL_SIZE`).
 """
@@ -19,6 +21,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from . import worker_health
+from .budget_watch import BudgetWatch, budget_announcer
 from .consumer import EventConsumer
 from .db import create_consumer_engine, create_sessionmaker, create_sweep_engine
 from .settings import QuerySettings, get_settings
@@ -36,10 +39,12 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         consumer = EventConsumer(settings, consumer_engine, redis)
         sweeps = create_sessionmaker(sweep_engine)
         sweeper = Sweeper(settings, sweeps, announcer(redis, settings))
+        budgets = BudgetWatch(settings, sweeps, budget_announcer(redis, settings))
         stop = asyncio.Event()
         loops = [
             asyncio.create_task(consumer.run(), name="consume"),
             asyncio.create_task(sweeper.run_until(stop), name="sweep"),
+            asyncio.create_task(budgets.run_until(stop), name="budgets"),
         ]
         app.state.worker = worker_health.Worker(settings, consumer, redis, sweeps, loops)
         try:

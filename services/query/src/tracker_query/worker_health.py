@@ -1,8 +1,9 @@
 """What a worker tells about itself, on its own port (never through the gateway).
 
-- `GET /health`, liveness: `200` while its loops (consuming and sweeping) run, `503` once one
-  has ended, which only a fault can do: restart the process. Asks no server, so a database
-  or Redis that is away never restarts a worker; what its consumer does is in the body.
+- `GET /health`, liveness: `200` while its loops (consuming, sweeping, watching budgets) run,
+  `503` once one has ended, which only a fault can do: restart the process. Asks no server, so
+  a database or Redis that is away never restarts a worker; what its consumer does is in the
+  body.
 - `GET /ready`, readiness: `200` while it is alive, PostgreSQL and Redis answer and its
   consumer applies events; `503` otherwise (also while it waits for a database that refuses
   events).

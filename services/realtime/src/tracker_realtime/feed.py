@@ -1,9 +1,10 @@
-"""Relays the event stream and the stale-task notices to the hub.
+"""Relays the event stream and the notices (stale tasks, budgets crossed) to the hub.
 
 The stream is read with a plain XREAD loop, not a FastStream subscriber: relaying is the
 service's hot path, so each entry is decoded once, on the event loop, and turned into its
 message directly (what a subscriber cost instead is in docs/performance.md). The notices
-channel, with a message only when a task falls silent, stays on FastStream.
+channel, with a message only when a task falls silent or a budget is crossed, stays on
+FastStream.
 
 Every entry relayed is also noted in the `ReplayIndex`, which resumes look up; at start the
 index is filled once with the entries already on the stream (newest first, up to its bound),
@@ -21,7 +22,7 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tracker_contracts import EntryId, TaskStaleMessage, notices_channel
+from tracker_contracts import AnyNotice, EntryId, notices_channel
 
 from .hub import Hub, Notice
 from .index import ReplayIndex, pack, unpack
@@ -56,7 +57,7 @@ def create_notices_broker(settings: RealtimeSettings, hub: Hub) -> RedisBroker:
     )
 
     @broker.subscriber(channel=notices_channel(settings.events_stream))
-    async def relay_notice(notice: TaskStaleMessage) -> None:
+    async def relay_notice(notice: AnyNotice) -> None:
         hub.announce(Notice(notice.data.project, notice.model_dump_json()))
 
     return broker

@@ -1,29 +1,35 @@
 """Project settings and housekeeping: stale time, history retention, archive, delete."""
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import ProjectNotFound
 from ..repositories.project_settings import (
     ProjectSettingsValues,
     read_project_settings,
     write_project_settings,
 )
-from ..repositories.projects import delete_project, find_project_id, set_archived
+from ..repositories.projects import delete_project, set_archived
 from ..settings import QuerySettings
 from .access import Admin
+from .budgets import BudgetIn
 from .deps import Session
+from .project_lookup import NOT_FOUND as _NOT_FOUND
+from .project_lookup import project_id_of as _project_id
 
 router = APIRouter(prefix="/api/projects", tags=["project settings"])
-
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No project with that name."}}
 
 
 class ProjectSettingsIn(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"stale_after_seconds": 900, "event_retention_days": 30}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "stale_after_seconds": 900,
+                    "event_retention_days": 30,
+                    "budget": {"period": "month", "amount": 500, "currency": "USD"},
+                }
+            ]
+        }
     )
 
     stale_after_seconds: int | None = Field(
@@ -38,6 +44,11 @@ class ProjectSettingsIn(BaseModel):
         le=3650,
         description="History events older than this are pruned; null: the default.",
     )
+    budget: BudgetIn | None = Field(
+        default=None,
+        description="What the project may spend per day or month; crossing 80 % and 100 % of "
+        "it is announced (`budget_crossed` on the live feed). null: no budget.",
+    )
 
 
 class ProjectSettingsOut(ProjectSettingsIn):
@@ -47,6 +58,7 @@ class ProjectSettingsOut(ProjectSettingsIn):
                 {
                     "stale_after_seconds": 900,
                     "event_retention_days": None,
+                    "budget": None,
                     "effective_stale_after_seconds": 900,
                     "effective_event_retention_days": None,
                 }
@@ -58,17 +70,11 @@ class ProjectSettingsOut(ProjectSettingsIn):
     effective_event_retention_days: int | None = Field(description="null: history is kept forever.")
 
 
-async def _project_id(session: Session, project_name: str) -> int:
-    project_id = await find_project_id(session, project_name)
-    if project_id is None:
-        raise ProjectNotFound(project_name)
-    return project_id
-
-
 def _settings_out(values: ProjectSettingsValues, defaults: QuerySettings) -> ProjectSettingsOut:
     return ProjectSettingsOut(
         stale_after_seconds=values.stale_after_seconds,
         event_retention_days=values.event_retention_days,
+        budget=None if values.budget is None else BudgetIn.of(values.budget),
         effective_stale_after_seconds=values.stale_after_seconds or defaults.stale_after_seconds,
         effective_event_retention_days=values.event_retention_days or defaults.event_retention_days,
     )
@@ -86,7 +92,11 @@ async def get_settings(project_name: str, session: Session, request: Request) ->
 async def put_settings(
     project_name: str, changes: ProjectSettingsIn, session: Session, request: Request, _: Admin
 ) -> ProjectSettingsOut:
-    values = ProjectSettingsValues(changes.stale_after_seconds, changes.event_retention_days)
+    values = ProjectSettingsValues(
+        changes.stale_after_seconds,
+        changes.event_retention_days,
+        None if changes.budget is None else changes.budget.values(),
+    )
     async with session.begin():
         await write_project_settings(session, await _project_id(session, project_name), values)
     return _settings_out(values, request.app.state.settings)

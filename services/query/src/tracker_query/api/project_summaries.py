@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import ConfigDict, Field
 
 from ..lifecycle import UsageTotals
+from ..repositories.budgets import budget_statuses
 from ..repositories.project_summaries import (
     HOUR,
     ProjectSelection,
@@ -18,6 +19,7 @@ from ..repositories.project_summaries import (
 from ..repositories.stats import StatsFilter
 from ..repositories.usage_stats import UsageKey, usage_by
 from .access import AllowedProjects
+from .budgets import BudgetStatusOut
 from .deps import ReadingSession
 from .filters import TOTAL_COUNT, SearchText
 from .stats import PROJECT_STATS_EXAMPLE, ProjectStatsOut
@@ -35,6 +37,7 @@ class ProjectSummaryOut(ProjectStatsOut):
                     **PROJECT_STATS_EXAMPLE,
                     "updated_at": "2024-01-01T10:00:00Z",
                     "started_per_hour": [*[0] * 20, 2, 5, 1, 3],
+                    "budget": None,
                 }
             ]
         }
@@ -48,6 +51,9 @@ class ProjectSummaryOut(ProjectStatsOut):
         max_length=SERIES_HOURS,
         description="Tasks started in each of the last 24 hours, oldest first; the last is the "
         "hour under way (UTC hours).",
+    )
+    budget: BudgetStatusOut | None = Field(
+        default=None, description="The project's budget this period; null when it has none."
     )
 
 
@@ -94,6 +100,7 @@ async def get_project_summaries(
     response.headers[TOTAL_COUNT] = str(await count_projects(session, selection))
     page = StatsFilter(projects=[s.name for s in summaries])
     usage = await usage_by(session, page, UsageKey.PROJECT) if summaries else {}
+    budgets = await budget_statuses(session, [s.name for s in summaries])
     return [
         ProjectSummaryOut.of(
             s.name,
@@ -101,6 +108,7 @@ async def get_project_summaries(
             usage.get(s.name) or UsageTotals(),
             updated_at=s.updated_at,
             started_per_hour=s.started_per_hour,
+            budget=BudgetStatusOut.of(b) if (b := budgets.get(s.name)) else None,
         )
         for s in summaries
     ]

@@ -23,7 +23,10 @@ class UsedBy:
 
 
 _COLUMNS = ", ".join(TOKENS)
+# The new rows' cost is added to their project's day (`usage_daily`, budgets' spending) in the
+# same statement: only rows inserted now are returned, so a redelivered event adds nothing.
 _RECORD = text(f"""
+    WITH recorded AS (
     INSERT INTO event_usage (event_id, task_pk, project_id, agent_id, model, occurred_at,
                              {_COLUMNS}, cost, currency)
     SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:task_pks AS bigint[]),
@@ -37,6 +40,16 @@ _RECORD = text(f"""
     -- appliers queue there instead of deadlocking.
     ORDER BY project_id, agent_id, coalesce(model, ''), coalesce(currency, '')
     ON CONFLICT (event_id) DO NOTHING
+    RETURNING project_id, occurred_at, cost, currency
+    )
+    INSERT INTO usage_daily AS d (project_id, day, currency, cost)
+    SELECT project_id, (occurred_at AT TIME ZONE 'UTC')::date, currency, sum(cost)
+    FROM recorded
+    WHERE cost IS NOT NULL
+    GROUP BY 1, 2, 3
+    -- Key order again, for the same reason.
+    ORDER BY 1, 2, 3
+    ON CONFLICT (project_id, day, currency) DO UPDATE SET cost = d.cost + excluded.cost
 """)
 
 
