@@ -23,6 +23,7 @@ BODY_LIMITS = {
     "/v1/metrics": "10 MiB",
     "/v1/traces": "10 MiB",
 }
+RAW_BODY_PREFIX = "/v1/"  # OTLP: ingest reads and answers these bodies itself, not FastAPI
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 SERVICE_ONLY_PATHS = {"/health"}  # each service's liveness; the gateway's /health covers them
 
@@ -180,7 +181,7 @@ def _with_gateway_responses(path: str, operations: dict[str, Any]) -> dict[str, 
             merged[method] = operation
             continue
         added: dict[str, dict[str, Any]] = {}
-        if "requestBody" in operation:
+        if "requestBody" in operation and not path.startswith(RAW_BODY_PREFIX):
             added |= UNREADABLE_BODY
             if path.startswith(BODY_LIMITED_PREFIXES):
                 added |= _body_too_large(path)

@@ -9,6 +9,7 @@ gigabytes (a zip bomb) is refused with 413 after at most the limit plus one step
 """
 
 import base64
+import json
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -103,9 +104,12 @@ def decode(message_type: type[M], body: bytes, encoding: Encoding) -> M:
         if encoding is Encoding.PROTOBUF:
             message.ParseFromString(body)
         else:
-            json_format.Parse(body, message, ignore_unknown_fields=True)
+            document = json.loads(body)
+            if not isinstance(document, dict):
+                raise BodyRefused(400, "The body is not an OTLP JSON export: not a JSON object.")
+            json_format.ParseDict(document, message, ignore_unknown_fields=True)
             _ids_from_hex(message)
-    except (DecodeError, json_format.ParseError, UnicodeDecodeError, RecursionError) as bad:
+    except (DecodeError, json_format.ParseError, ValueError, RecursionError) as bad:
         raise BodyRefused(400, f"The body is not an OTLP {message_type.__name__}: {bad}") from None
     return message
 

@@ -120,28 +120,36 @@ TRACES = Signal(
 )
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
+_ENCODED = {"application/x-protobuf": _BINARY, "application/json": {"schema": {"type": "object"}}}
 _OPENAPI: dict[str, Any] = {
     "requestBody": {
-        "required": True,
+        # An empty body is an empty export (nothing to store), as OTLP reads it.
+        "required": False,
         "description": "An OTLP export request, protobuf or OTLP JSON, optionally "
         "gzip-compressed (`Content-Encoding: gzip`).",
-        "content": {"application/x-protobuf": _BINARY, "application/json": {"schema": {}}},
+        "content": _ENCODED,
     }
 }
+
+
+def _status_answer(description: str) -> dict[str, Any]:
+    return {"description": f"{description} A `google.rpc.Status`.", "content": _ENCODED}
+
+
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Every mapped record is on the stream. The signal's "
         "Export*ServiceResponse, encoded as the request was; its `partial_success` counts the "
         "records dropped and says why.",
-        "content": {"application/x-protobuf": _BINARY, "application/json": {"schema": {}}},
+        "content": _ENCODED,
     },
-    400: {"description": "The body is not an OTLP export request (a `google.rpc.Status`)."},
-    413: {"description": "The body, inflated or not, or its record count is over the limit."},
-    415: {"description": "The Content-Type or Content-Encoding is not an OTLP one."},
-    503: {
-        "description": "The event stream cannot take the events; nothing was accepted. Retry "
-        "after `Retry-After` seconds (a retried export is stored once)."
-    },
+    400: _status_answer("The body is not an OTLP export request."),
+    413: _status_answer("The body as inflated, or its record count, is over the limit."),
+    415: _status_answer("The Content-Type or Content-Encoding is not an OTLP one."),
+    503: _status_answer(
+        "The event stream cannot take the events; nothing was accepted. Retry after "
+        "`Retry-After` seconds (a retried export is stored once)."
+    ),
 }
 
 otlp = APIRouter(prefix="/v1", tags=["otlp"])
