@@ -3,8 +3,9 @@ second, each side measured with the same connections and records per request.
 
 The exports are what Claude Code's exporter sends: OpenTelemetry's default batch of 512 log
 records (`claude_code.api_request`, with usage), protobuf, gzip-compressed, one session per
-export; the batch webhooks carry 512 status events with the same usage. The target: OTLP within
-2× of batch webhooks per record.
+export; the batch webhooks carry 512 status events with the same usage, each with its
+`event_id` as the CLI and SDK send them, so that both sides are retry-safe (an idempotency
+record per event). The target: OTLP within 2× of batch webhooks per record.
 """
 
 import asyncio
@@ -92,6 +93,7 @@ def _batch() -> dict[str, Any]:
         "events": [
             {
                 "type": "status",
+                "event_id": str(uuid.uuid4()),
                 **task,
                 "agent": "bench",
                 "message": f"API request {index}",
@@ -174,8 +176,8 @@ def exports(system: System, *, runs: int, requests: int) -> list[Row]:
             cpu_texts["otlp"][middle],
         ),
         Row(
-            f"batch webhooks through the gateway ({RECORDS} statuses with usage per request, "
-            f"{CONNECTIONS} connections)",
+            f"batch webhooks through the gateway ({RECORDS} statuses with usage and event ids "
+            f"per request, {CONNECTIONS} connections)",
             f"{per_second(batch)} events",
             "",
             None,

@@ -15,9 +15,9 @@ record comes to the event id of its first try, which the publisher stores once.
 """
 
 import hashlib
-import uuid
+import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,10 +28,10 @@ from google.protobuf.message import Message
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from pydantic import ValidationError
 
-from tracker_contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, StatusWebhook, Usage
+from tracker_contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, StatusWebhook
 
-_EVENT_NAMESPACE = UUID("0b6f3c5e-2d4a-4f7e-8a1c-9e5d7b3f1a42")
-Attributes = dict[str, Any]
+_UUID_VERSION_8 = (8 << 76) | (0b10 << 62)
+_UUID_FREE_BITS = ((1 << 128) - 1) ^ (0xF << 76) ^ (0b11 << 62)
 
 
 class UsageSource(StrEnum):
@@ -81,15 +81,23 @@ class Tally:
         return "; ".join(f"{count} {reason}" for reason, count in self.dropped.most_common())
 
 
+class Attributes:
+    """Attribute values by key, each read only when asked for (a mapping reads a few of many).
+    Scalars only: arrays, maps and bytes read as None, as no mapping uses them."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: Iterable[KeyValue]) -> None:
+        self._values = {pair.key: pair.value for pair in pairs}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._values.get(key)
+        scalar = None if value is None else _scalar(value)
+        return default if scalar is None else scalar
+
+
 def attributes(pairs: Iterable[KeyValue]) -> Attributes:
-    """Scalar attribute values by key (arrays, maps and bytes are left out: no mapping reads
-    them)."""
-    values: Attributes = {}
-    for pair in pairs:
-        value = _scalar(pair.value)
-        if value is not None:
-            values[pair.key] = value
-    return values
+    return Attributes(pairs)
 
 
 def _scalar(value: AnyValue) -> str | bool | int | float | None:
@@ -122,12 +130,14 @@ class Origin:
         return None
 
     def event_id(self, *parts: Message | str) -> UUID:
-        """The event id of the record made of `parts` (its messages, a metric's name)."""
+        """The event id of the record made of `parts` (its messages, a metric's name): 122 bits
+        of their hash, as a UUID of version 8 (RFC 9562: custom, here content-derived)."""
         digest = self.digest.copy()
         for part in parts:
             encoded = part.encode() if isinstance(part, str) else _bytes(part)
             digest.update(len(encoded).to_bytes(8, "big") + encoded)
-        return uuid.uuid5(_EVENT_NAMESPACE, digest.hexdigest())
+        number = int.from_bytes(digest.digest(), "big")
+        return UUID(int=(number & _UUID_FREE_BITS) | _UUID_VERSION_8)
 
 
 def origin(resource: Message, resource_attributes: Attributes, scope: Message) -> Origin:
@@ -144,7 +154,7 @@ def origin(resource: Message, resource_attributes: Attributes, scope: Message) -
         or _text(resource_attributes.get("service.name"))
         or "otlp"
     )
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hashlib.blake2b(digest_size=16)  # the 128 bits an event id holds
     for part in (resource, scope):
         encoded = _bytes(part)
         digest.update(len(encoded).to_bytes(8, "big") + encoded)
@@ -152,31 +162,37 @@ def origin(resource: Message, resource_attributes: Attributes, scope: Message) -
 
 
 def _bytes(message: Message) -> bytes:
-    return message.SerializeToString(deterministic=True)
+    # OTLP messages have no map fields, the one thing whose order protobuf leaves open.
+    return message.SerializeToString()
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def number(values: Mapping[str, Any], key: str) -> float | None:
+def number(values: Attributes, key: str) -> float | None:
     """A numeric attribute, also when written as text (Claude Code sends counts as strings)."""
     value = values.get(key)
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return value
+        return value if math.isfinite(value) else None
     if isinstance(value, str):
         try:
-            return float(value)
+            parsed = float(value)
         except ValueError:
             return None
+        return parsed if math.isfinite(parsed) else None
     return None
 
 
-def count(values: Mapping[str, Any], key: str) -> int | None:
-    value = number(values, key)
-    return None if value is None or value < 0 or value != int(value) else int(value)
+def count(values: Attributes, key: str) -> int | None:
+    """A whole, non-negative numeric attribute."""
+    value = values.get(key)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)  # the common case, written as Claude Code writes it
+    amount = number(values, key)
+    return None if amount is None or amount < 0 or amount != int(amount) else int(amount)
 
 
 def timestamp(*unix_nanos: int) -> datetime | None:
@@ -217,7 +233,7 @@ def status(
             event_id=event_id,
             timestamp=at,
             message=message[:16_000] if message else None,
-            usage=Usage.model_validate(fields) if fields else None,
+            usage=fields or None,  # validated once, as the webhook's own field
         )
     except ValidationError as invalid:
         first = invalid.errors(include_url=False, include_input=False)[0]
