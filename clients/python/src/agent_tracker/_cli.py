@@ -224,13 +224,7 @@ def tokens(text: str) -> int:
 
 
 def amount(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a non-negative amount, not {text!r}")
-    return value
+    return _non_negative(text, "a non-negative amount")
 
 
 def currency(text: str) -> str:
@@ -240,12 +234,16 @@ def currency(text: str) -> str:
 
 
 def seconds(text: str) -> float:
+    return _non_negative(text, "a number of seconds")
+
+
+def _non_negative(text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1
     if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}")
     return value
 
 

@@ -26,8 +26,8 @@ from .records import (
     UsageSource,
     attributes,
     count,
+    each_record,
     number,
-    origin,
     status,
     timestamp,
 )
@@ -37,12 +37,8 @@ _PREFIX = "claude_code."
 
 def map_logs(request: ExportLogsServiceRequest) -> Tally:
     tally = Tally()
-    for resource_logs in request.resource_logs:
-        resource = attributes(resource_logs.resource.attributes)
-        for scope_logs in resource_logs.scope_logs:
-            where = origin(resource_logs.resource, resource, scope_logs.scope)
-            for record in scope_logs.log_records:
-                tally.add(_mapped(where, record))
+    for where, record in each_record(request.resource_logs, "scope_logs", "log_records"):
+        tally.add(_mapped(where, record))
     return tally
 
 

@@ -17,7 +17,16 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
     NumberDataPoint,
 )
 
-from .records import Candidate, Origin, Tally, UsageSource, attributes, origin, status, timestamp
+from .records import (
+    Candidate,
+    Origin,
+    Tally,
+    UsageSource,
+    attributes,
+    each_record,
+    status,
+    timestamp,
+)
 
 TOKENS = "claude_code.token.usage"
 COST = "claude_code.cost.usage"
@@ -31,12 +40,8 @@ _TOKEN_FIELDS = {
 
 def map_metrics(request: ExportMetricsServiceRequest) -> Tally:
     tally = Tally()
-    for resource_metrics in request.resource_metrics:
-        resource = attributes(resource_metrics.resource.attributes)
-        for scope_metrics in resource_metrics.scope_metrics:
-            where = origin(resource_metrics.resource, resource, scope_metrics.scope)
-            for metric in scope_metrics.metrics:
-                _map_metric(where, metric, tally)
+    for where, metric in each_record(request.resource_metrics, "scope_metrics", "metrics"):
+        _map_metric(where, metric, tally)
     return tally
 
 

@@ -17,7 +17,7 @@ record comes to the event id of its first try, which the publisher stores once.
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -138,6 +138,17 @@ class Origin:
             digest.update(len(encoded).to_bytes(8, "big") + encoded)
         number = int.from_bytes(digest.digest(), "big")
         return UUID(int=(number & _UUID_FREE_BITS) | _UUID_VERSION_8)
+
+
+def each_record(groups: Iterable[Any], scopes: str, records: str) -> Iterator[tuple[Origin, Any]]:
+    """Every record of an export with where it belongs: `groups` are its Resource* messages,
+    `scopes` and `records` the names of their Scope* and record fields."""
+    for group in groups:
+        resource = attributes(group.resource.attributes)
+        for scope_group in getattr(group, scopes):
+            where = origin(group.resource, resource, scope_group.scope)
+            for record in getattr(scope_group, records):
+                yield where, record
 
 
 def origin(resource: Message, resource_attributes: Attributes, scope: Message) -> Origin:

@@ -11,18 +11,14 @@ is dropped and counted.
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from .records import Candidate, Origin, Tally, UsageSource, attributes, count, origin, status
+from .records import Candidate, Origin, Tally, UsageSource, attributes, count, each_record, status
 from .records import timestamp as moment
 
 
 def map_traces(request: ExportTraceServiceRequest) -> Tally:
     tally = Tally()
-    for resource_spans in request.resource_spans:
-        resource = attributes(resource_spans.resource.attributes)
-        for scope_spans in resource_spans.scope_spans:
-            where = origin(resource_spans.resource, resource, scope_spans.scope)
-            for span in scope_spans.spans:
-                tally.add(_mapped(where, span))
+    for where, span in each_record(request.resource_spans, "scope_spans", "spans"):
+        tally.add(_mapped(where, span))
     return tally
 
 
