@@ -1,6 +1,7 @@
 """`POST /v1/logs|metrics|traces`: OTLP exports mapped to status events on the stream."""
 
 import gzip
+import logging
 from decimal import Decimal
 
 from google.rpc.status_pb2 import Status
@@ -78,6 +79,20 @@ async def test_claude_code_log_events_become_status_events_on_the_sessions_task(
     assert (usage.cache_read_tokens, usage.cache_write_tokens) == (5000, 100)
     assert (usage.cost, usage.currency) == (Decimal("0.0123"), "USD")
     assert [p.usage for p in payloads[2:]] == [None, None]
+
+
+async def test_dropped_records_are_logged_once_per_export_with_their_counts(ingest, caplog) -> None:
+    export = claude_code_logs("otlp-log-line", [("hook_event", {})] * 3 + [api_request("s")])
+    with caplog.at_level(logging.INFO, logger="tracker_ingest.otlp"):
+        response = await ingest.post(
+            "/v1/logs", content=export.SerializeToString(), headers=PROTOBUF
+        )
+    assert response.status_code == 200
+    [line] = [r.getMessage() for r in caplog.records if r.name.startswith("tracker_ingest.otlp")]
+    assert line == (
+        "OTLP export of 4 log records: 1 stored, 3 dropped (3 log records that are not Claude "
+        "Code events), 0 left out for their task's other usage source"
+    )
 
 
 async def test_a_retried_export_in_any_encoding_is_stored_once(

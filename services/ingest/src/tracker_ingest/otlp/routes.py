@@ -36,17 +36,14 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from redis.exceptions import RedisError
 
-from tracker_contracts import identity_of
-
-from ..accepting import publisher_of
 from ..group_commit import EventStreamFull, EventStreamUnavailable, RedisOutOfMemory, WriteQueueFull
 from ..settings import IngestSettings
 from .body import BodyRefused, Encoding, Limits, decode, encode, encoding_of, read_body, status_body
 from .logs import map_logs
 from .metrics import map_metrics
 from .records import Tally
+from .storing import store
 from .traces import map_traces
-from .usage_source import settle_usage
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +56,6 @@ _UNAVAILABLE = (
     OSError,
     TimeoutError,
 )
-_NOT_ALLOWED = "records for projects this API key may not post to"
 
 
 @dataclass(frozen=True)
@@ -192,21 +188,8 @@ async def _export(request: Request, signal: Signal) -> Response:
     except BodyRefused as refusal:
         return _status(refusal.status, str(refusal), encoding)
     tally = signal.mapping(export)
-    identity = identity_of(request.scope["headers"])
-    allowed = [c for c in tally.candidates if identity.allows(c.webhook.project)]
-    tally.drop(_NOT_ALLOWED, len(tally.candidates) - len(allowed))
-    tally.candidates = allowed
     try:
-        kept, superseded = await settle_usage(
-            request.app.state.redis,
-            settings.events_stream,
-            tally,
-            settings.otlp_usage_source_ttl_seconds,
-        )
-        if kept:
-            # A body reused under an event id (IdempotencyMismatch) was stored by its first
-            # export: it counts as accepted, as OTLP has nothing else to answer with.
-            await publisher_of(request).publish_many([c.webhook for c in kept])
+        stored, superseded = await store(request, tally)
     except _UNAVAILABLE as unavailable:
         logger.warning("OTLP %s not accepted: %r", signal.name, unavailable)
         answer = _status(503, "The event stream is unavailable; retry later.", encoding)
@@ -214,11 +197,11 @@ async def _export(request: Request, signal: Signal) -> Response:
         return answer
     if tally.rejected or superseded:
         logger.info(
-            "OTLP export of %d %s: %d stored, %d dropped (%s), %d without usage of their task's "
-            "source",
+            "OTLP export of %d %s: %d stored, %d dropped (%s), %d left out for their task's "
+            "other usage source",
             records,
             signal.name,
-            len(kept),
+            stored,
             tally.rejected,
             tally.summary() or "none",
             superseded,
