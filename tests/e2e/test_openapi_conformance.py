@@ -36,7 +36,8 @@ CHECKS = [
 ]
 
 # Which of the stack's keys a real client of each part of the API holds: agents post webhooks
-# and OTLP exports (`ingest` scope), dashboards read `/api/` (`read` scope), operators change it (`admin`).
+# and OTLP exports (`ingest` scope), dashboards read `/api/` (`read` scope), operators change
+# it (`admin`).
 KEY_FOR_PREFIX = {"/webhook/": "agent", "/v1/": "agent", "/api/": "dashboard"}
 READING = {"GET", "HEAD"}
 ADMIN_ONLY = "/api/dead-letters"  # holds every project's failed events: operators only
