@@ -24,7 +24,6 @@ from .records import (
     Origin,
     Tally,
     UsageSource,
-    attributes,
     count,
     each_record,
     number,
@@ -43,7 +42,7 @@ def map_logs(request: ExportLogsServiceRequest) -> Tally:
 
 
 def _mapped(where: Origin, record: LogRecord) -> Candidate | str:
-    values = attributes(record.attributes)
+    values = Attributes(record.attributes)
     describe = _EVENTS.get(_event_name(record, values))
     if describe is None:
         return "log records that are not Claude Code events"

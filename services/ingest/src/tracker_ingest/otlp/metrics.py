@@ -18,11 +18,11 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
 )
 
 from .records import (
+    Attributes,
     Candidate,
     Origin,
     Tally,
     UsageSource,
-    attributes,
     each_record,
     status,
     timestamp,
@@ -61,7 +61,7 @@ def _map_metric(where: Origin, metric: Metric, tally: Tally) -> None:
 
 
 def _mapped(where: Origin, name: str, point: NumberDataPoint) -> Candidate | str:
-    values = attributes(point.attributes)
+    values = Attributes(point.attributes)
     amount = point.as_double if point.HasField("as_double") else point.as_int
     model = values.get("model")
     usage: dict[str, object] = {"model": model if isinstance(model, str) and model else None}

@@ -96,10 +96,6 @@ class Attributes:
         return default if scalar is None else scalar
 
 
-def attributes(pairs: Iterable[KeyValue]) -> Attributes:
-    return Attributes(pairs)
-
-
 def _scalar(value: AnyValue) -> str | bool | int | float | None:
     match value.WhichOneof("value"):
         case "string_value":
@@ -144,7 +140,7 @@ def each_record(groups: Iterable[Any], scopes: str, records: str) -> Iterator[tu
     """Every record of an export with where it belongs: `groups` are its Resource* messages,
     `scopes` and `records` the names of their Scope* and record fields."""
     for group in groups:
-        resource = attributes(group.resource.attributes)
+        resource = Attributes(group.resource.attributes)
         for scope_group in getattr(group, scopes):
             where = origin(group.resource, resource, scope_group.scope)
             for record in getattr(scope_group, records):

@@ -11,8 +11,17 @@ is dropped and counted.
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from .records import Candidate, Origin, Tally, UsageSource, attributes, count, each_record, status
-from .records import timestamp as moment
+from .records import (
+    Attributes,
+    Candidate,
+    Origin,
+    Tally,
+    UsageSource,
+    count,
+    each_record,
+    status,
+    timestamp,
+)
 
 
 def map_traces(request: ExportTraceServiceRequest) -> Tally:
@@ -23,7 +32,7 @@ def map_traces(request: ExportTraceServiceRequest) -> Tally:
 
 
 def _mapped(where: Origin, span: Span) -> Candidate | str:
-    values = attributes(span.attributes)
+    values = Attributes(span.attributes)
     model = values.get("gen_ai.response.model") or values.get("gen_ai.request.model")
     tokens = {
         "input_tokens": count(values, "gen_ai.usage.input_tokens"),
@@ -46,7 +55,7 @@ def _mapped(where: Origin, span: Span) -> Candidate | str:
         task_id=where.task_of(values) or (span.trace_id.hex() or None),
         message=message,
         usage={"model": model if isinstance(model, str) else None, **tokens} if has_usage else None,
-        at=moment(span.end_time_unix_nano, span.start_time_unix_nano),
+        at=timestamp(span.end_time_unix_nano, span.start_time_unix_nano),
     )
     if isinstance(webhook, str):
         return f"spans {webhook}"
