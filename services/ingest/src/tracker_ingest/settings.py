@@ -60,7 +60,7 @@ class IngestSettings(BaseSettings):
         default=10_000,
         ge=1,
         description="Most log records, data points or spans in one OTLP export; more is 413. "
-        "At most `WRITE_QUEUE_LIMIT`.",
+        "`WRITE_QUEUE_LIMIT` when that is lower (a larger export could never be written).",
     )
     otlp_usage_source_ttl_seconds: int = Field(
         default=7 * 24 * 3600,
@@ -69,12 +69,15 @@ class IngestSettings(BaseSettings):
         "that brought usage) is kept after its last usage; usage from the others is ignored.",
     )
 
+    @property
+    def otlp_records_limit(self) -> int:
+        """The most records one OTLP export may hold here."""
+        return min(self.otlp_max_records, self.write_queue_limit)
+
     @model_validator(mode="after")
     def _a_full_batch_fits_the_queue(self) -> Self:
         if self.write_queue_limit < self.batch_max_events:
             raise ValueError("WRITE_QUEUE_LIMIT must be at least BATCH_MAX_EVENTS")
-        if self.write_queue_limit < self.otlp_max_records:
-            raise ValueError("WRITE_QUEUE_LIMIT must be at least OTLP_MAX_RECORDS")
         return self
 
 

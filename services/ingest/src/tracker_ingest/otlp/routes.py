@@ -181,10 +181,9 @@ async def _export(request: Request, signal: Signal) -> Response:
         body = await read_body(request.stream(), request.headers.get("content-encoding"), limits)
         export = decode(signal.request, body, encoding)
         records = signal.records(export)
-        if records > settings.otlp_max_records:
-            raise BodyRefused(
-                413, f"At most {settings.otlp_max_records} {signal.name} per export; got {records}."
-            )
+        if records > settings.otlp_records_limit:
+            limit = settings.otlp_records_limit
+            raise BodyRefused(413, f"At most {limit} {signal.name} per export; got {records}.")
     except BodyRefused as refusal:
         return _status(refusal.status, str(refusal), encoding)
     tally = signal.mapping(export)
