@@ -17,7 +17,7 @@ from .backlog import wait_until_applied
 from .big_fleet import Fleet
 from .dashboards import raise_open_file_limit
 from .report import Row, markdown, table
-from .scenarios import apply, dashboard, fleet, ingest, live, queries
+from .scenarios import apply, dashboard, fleet, ingest, live, otlp, queries
 from .system import start_system
 
 
@@ -60,6 +60,7 @@ def _pipeline(sizes: Sizes, runs: int) -> list[Row]:
         system.services["query-worker"].stop()
         rows = ingest.single_webhooks(system, runs=runs, seconds=sizes.seconds)
         rows += ingest.batches(system, runs=runs, batches=sizes.batches)
+        rows += otlp.exports(system, runs=runs, requests=sizes.batches)
         rows += ingest.with_dashboards(
             system, runs=runs, seconds=sizes.seconds, counts=sizes.dashboards
         )

@@ -27,6 +27,8 @@ EXPECTED_ROWS = {
         "ingest direct, one process",
         "ingest through the gateway (50 connections, one task, folded)",
         "batch ingest through the gateway",
+        "OTLP logs through the gateway (512 Claude Code api_request records",
+        "batch webhooks through the gateway (512 statuses with usage and event ids",
         "ingest through the gateway, 0 dashboards following",
         "ingest through the gateway, 2 dashboards following",
         "realtime: 12.5 events/s to 8 clients",

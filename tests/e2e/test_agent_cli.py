@@ -171,3 +171,24 @@ def test_refused_events_are_reported_and_not_spooled(stack: Stack, tmp_path: Pat
     assert "HTTP 401" in wrong_key.stderr
     assert "not-a-key" not in wrong_key.stderr
     assert not (tmp_path / "spool.jsonl").exists()
+
+
+def test_usage_flags_add_up_in_the_task(stack: Stack, tmp_path: Path) -> None:
+    project = new_project()
+    env = agent_env(stack, project, tmp_path)
+    task_id = cli(env, "start", "--task", "Spend").stdout.strip()
+    model = ["--model", "claude-sonnet-4-5"]
+    for args in (
+        ["status", "--task-id", task_id, *model, "--input-tokens", "1200", "--cost", "0.01"],
+        ["finish", "--task-id", task_id, *model, "--output-tokens", "340", "--cost", "0.02"],
+    ):
+        result = cli(env, *args)
+        assert (result.returncode, result.stderr) == (0, "")
+    task = task_with(stack, project, task_id, "completed", 3)
+    assert task["usage"] == {
+        "input_tokens": 1200,
+        "output_tokens": 340,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "cost": {"USD": 0.03},
+    }

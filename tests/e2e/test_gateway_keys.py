@@ -80,6 +80,7 @@ def test_a_key_file_that_does_not_validate_leaves_the_keys_in_force(stack: Stack
     [
         ("ingest", "POST", "/webhook/start"),
         ("ingest", "POST", "/webhook/batch"),
+        ("ingest", "POST", "/v1/logs"),
         ("query", "GET", "/api/projects"),
         ("query", "GET", "/api/stats"),
         ("query", "DELETE", "/api/projects/bypass"),

@@ -36,8 +36,9 @@ CHECKS = [
 ]
 
 # Which of the stack's keys a real client of each part of the API holds: agents post webhooks
-# (`ingest` scope), dashboards read `/api/` (`read` scope), operators change it (`admin`).
-KEY_FOR_PREFIX = {"/webhook/": "agent", "/api/": "dashboard"}
+# and OTLP exports (`ingest` scope), dashboards read `/api/` (`read` scope), operators change
+# it (`admin`).
+KEY_FOR_PREFIX = {"/webhook/": "agent", "/v1/": "agent", "/api/": "dashboard"}
 READING = {"GET", "HEAD"}
 ADMIN_ONLY = "/api/dead-letters"  # holds every project's failed events: operators only
 PUBLIC_KEY = "agent"  # public routes ignore the key; sending one must not change that

@@ -10,7 +10,7 @@ with tracker.task("Build feature") as task:
 from typing import TYPE_CHECKING, Any
 
 from ._config import ConfigError, TrackerConfig
-from ._events import Event, new_event, new_task_id
+from ._events import Event, Usage, new_event, new_task_id, usage
 from ._ordering import Fate, Receipt
 from ._tasks import Task, current_task
 from ._tracker import FlushReport, Tracker
@@ -39,7 +39,9 @@ __all__ = [
     "Task",
     "Tracker",
     "TrackerConfig",
+    "Usage",
     "current_task",
     "new_event",
     "new_task_id",
+    "usage",
 ]

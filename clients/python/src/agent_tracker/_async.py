@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
 from ._config import TrackerConfig
-from ._events import Event, Kind, new_task_id
+from ._events import Event, Kind, Usage, new_task_id
 from ._ordering import Receipt
 from ._tasks import TaskIdentity, _current, closing_event
 from ._tracker import FlushReport, Tracker
@@ -86,23 +86,38 @@ class AsyncTask:
     def task_id(self) -> str:
         return self.identity.task_id
 
-    async def progress(self, percent: int, message: str | None = None) -> Receipt:
-        return await self.status("running", progress=percent, message=message)
+    async def progress(
+        self, percent: int, message: str | None = None, usage: Usage | None = None
+    ) -> Receipt:
+        return await self.status("running", progress=percent, message=message, usage=usage)
 
     async def status(
-        self, status: str = "running", progress: int | None = None, message: str | None = None
+        self,
+        status: str = "running",
+        progress: int | None = None,
+        message: str | None = None,
+        usage: Usage | None = None,
     ) -> Receipt:
-        return await self._tracker.send(self.identity.status_event(status, progress, message))
+        event = self.identity.status_event(status, progress, message, usage)
+        return await self._tracker.send(event)
 
     async def finish(
-        self, result: str | None = None, metadata: dict[str, Any] | None = None
+        self,
+        result: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> Receipt:
         self.ended = True
-        return await self._tracker.send(self.identity.finish_event(result, metadata))
+        return await self._tracker.send(self.identity.finish_event(result, metadata, usage))
 
-    async def fail(self, error: BaseException, metadata: dict[str, Any] | None = None) -> Receipt:
+    async def fail(
+        self,
+        error: BaseException,
+        metadata: dict[str, Any] | None = None,
+        usage: Usage | None = None,
+    ) -> Receipt:
         self.ended = True
-        return await self._tracker.send(self.identity.error_event(error, metadata))
+        return await self._tracker.send(self.identity.error_event(error, metadata, usage))
 
 
 class AsyncTaskContext:

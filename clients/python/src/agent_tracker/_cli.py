@@ -13,8 +13,10 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from ._claude_code import DEFAULT_HOOK_COMMAND, SETTINGS_PATH, SettingsError, write_settings
 from ._config import ConfigError, TrackerConfig
 from ._events import (
     ERROR_TYPE_MAX,
@@ -25,6 +27,7 @@ from ._events import (
     clip_tail,
     fits_metadata,
     new_task_id,
+    usage,
 )
 from ._ordering import Fate, Receipt
 from ._recent_tasks import RecentTasks
@@ -44,9 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="agent-tracker: %(message)s")
     try:
+        if args.without_tracker:  # `setup` writes files; it sends nothing
+            return int(args.command(args))
         tracker = Tracker(tracker_config(args))
         return int(args.command(tracker, args))
-    except (ConfigError, UsageError) as error:
+    except (ConfigError, UsageError, SettingsError) as error:
         parser.exit(2, f"agent-tracker {args.command_name}: error: {error}\n")
 
 
@@ -82,6 +87,7 @@ def status(tracker: Tracker, args: argparse.Namespace) -> int:
         status=args.status,
         progress=args.progress,
         message=message,
+        usage=usage_of(args),
     )
     return exit_code(receipt)
 
@@ -98,6 +104,7 @@ def finish(tracker: Tracker, args: argparse.Namespace) -> int:
         result=None if args.result is None else clip_head(args.result, LONG_TEXT_MAX),
         duration_seconds=duration,
         metadata=args.metadata,
+        usage=usage_of(args),
     )
     return exit_code(receipt)
 
@@ -115,6 +122,7 @@ def error(tracker: Tracker, args: argparse.Namespace) -> int:
         error_message=clip_head(args.message, MESSAGE_MAX),
         stack_trace=clip_tail(trace, LONG_TEXT_MAX) if trace else None,
         metadata=args.metadata,
+        usage=usage_of(args),
     )
     return exit_code(receipt)
 
@@ -129,6 +137,39 @@ def run(tracker: Tracker, args: argparse.Namespace) -> int:
     identity = TaskIdentity(tracker, title, task_id, project, None)
     print(f"agent-tracker: task {task_id} in project {project}", file=sys.stderr)
     return run_command(tracker, command, identity, args.heartbeat, args.metadata)
+
+
+def setup_claude_code(args: argparse.Namespace) -> int:
+    config = tracker_config(args)
+    if not config.api_key:
+        raise UsageError("no API key: set AGENT_TRACKER_API_KEY (or pass --api-key)")
+    write_settings(
+        args.settings,
+        url=config.url,
+        api_key=config.api_key,
+        project=config.require_project(),
+        agent=args.agent,
+        hook_command=args.hook_command,
+    )
+    print(
+        f"agent-tracker: Claude Code in this folder now reports to {config.url} as project "
+        f"{config.project} ({args.settings}: telemetry variables and hooks; it holds the key, "
+        "keep it out of git)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def usage_of(args: argparse.Namespace) -> dict[str, Any] | None:
+    return usage(
+        model=args.model,
+        input_tokens=args.input_tokens,
+        output_tokens=args.output_tokens,
+        cache_read_tokens=args.cache_read_tokens,
+        cache_write_tokens=args.cache_write_tokens,
+        cost=args.cost,
+        currency=args.currency,
+    )
 
 
 def flush(tracker: Tracker, args: argparse.Namespace) -> int:
@@ -176,13 +217,33 @@ def percent(text: str) -> int:
     return int(text)
 
 
+def tokens(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number of tokens, not {text!r}")
+    return int(text)
+
+
+def amount(text: str) -> float:
+    return _non_negative(text, "a non-negative amount")
+
+
+def currency(text: str) -> str:
+    if len(text) != 3 or not text.isalpha() or not text.isupper():
+        raise argparse.ArgumentTypeError(f"must be an ISO 4217 code such as USD, not {text!r}")
+    return text
+
+
 def seconds(text: str) -> float:
+    return _non_negative(text, "a number of seconds")
+
+
+def _non_negative(text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1
     if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}")
     return value
 
 
@@ -205,27 +266,39 @@ def build_parser() -> argparse.ArgumentParser:
     task = argparse.ArgumentParser(add_help=False)
     task.add_argument("--task-id", help="task id (AGENT_TRACKER_TASK_ID)")
     task.add_argument("--task", help="task title (AGENT_TRACKER_TASK; remembered from start)")
+    spent = argparse.ArgumentParser(add_help=False)
+    step = spent.add_argument_group("usage of this step (added to the task's totals)")
+    step.add_argument("--model", help="the model the step used")
+    step.add_argument("--input-tokens", type=tokens)
+    step.add_argument("--output-tokens", type=tokens)
+    step.add_argument("--cache-read-tokens", type=tokens)
+    step.add_argument("--cache-write-tokens", type=tokens)
+    step.add_argument("--cost", type=amount, help="what the step cost, in --currency")
+    step.add_argument("--currency", type=currency, help="ISO 4217 code (default USD)")
+    parser.set_defaults(without_tracker=False)
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, parents=[common, task], help=help_text)
+    def command(
+        name: str, handler: Any, help_text: str, *extra: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common, task, *extra], help=help_text)
         sub.set_defaults(command=handler, command_name=name)
         return sub
 
     sub = command("start", start, "report a started task; prints its task id")
     sub.add_argument("--metadata", type=metadata_object, help="JSON object")
 
-    sub = command("status", status, "report progress of a task")
+    sub = command("status", status, "report progress of a task", spent)
     sub.add_argument("--status", choices=STATUSES, default="running")
     sub.add_argument("--progress", type=percent, help="percent done, 0-100")
     sub.add_argument("--message")
 
-    sub = command("finish", finish, "report a completed task")
+    sub = command("finish", finish, "report a completed task", spent)
     sub.add_argument("--result")
     sub.add_argument("--duration", type=seconds, help="seconds (default: since start)")
     sub.add_argument("--metadata", type=metadata_object, help="JSON object")
 
-    sub = command("error", error, "report a failed task")
+    sub = command("error", error, "report a failed task", spent)
     sub.add_argument("--type", default="Error", help="error type (default Error)")
     sub.add_argument("--message", required=True, help="error message")
     trace = sub.add_mutually_exclusive_group()
@@ -247,4 +320,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("flush", parents=[common], help="deliver the spooled events now")
     sub.set_defaults(command=flush, command_name="flush")
+
+    setup = commands.add_parser("setup", help="configure an agent to report by itself")
+    targets = setup.add_subparsers(title="agents", required=True, metavar="AGENT")
+    sub = targets.add_parser(
+        "claude-code",
+        parents=[common],
+        help="Claude Code in this folder: telemetry (usage, cost) and hooks (live state)",
+        description="Merge into .claude/settings.local.json (Claude Code keeps it out of git; "
+        "it holds the API key) the variables that send Claude Code's OpenTelemetry logs and "
+        "metrics to the tracker, and the hook recipe on each event it reports. Other settings "
+        "are kept; running it again updates ours.",
+    )
+    sub.add_argument(
+        "--settings", type=Path, default=SETTINGS_PATH, help=f"default {SETTINGS_PATH}"
+    )
+    sub.add_argument(
+        "--hook-command",
+        default=DEFAULT_HOOK_COMMAND,
+        help="how Claude Code runs the hook recipe (default: %(default)s)",
+    )
+    sub.set_defaults(
+        command=setup_claude_code, command_name="setup claude-code", without_tracker=True
+    )
     return parser

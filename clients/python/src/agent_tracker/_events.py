@@ -56,6 +56,35 @@ def new_event(
     return Event(kind=kind, body=body)
 
 
+Usage = dict[str, Any]
+"""What one step used, as the tracker's `usage` field takes it (see `usage`)."""
+
+
+def usage(
+    *,
+    model: str | None = None,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    cache_read_tokens: int | None = None,
+    cache_write_tokens: int | None = None,
+    cost: float | None = None,
+    currency: str | None = None,
+) -> Usage | None:
+    """The `usage` of a status, finish or error: what this step used (never a running total;
+    the tracker adds the steps up). None when nothing is given. `currency` defaults to USD."""
+    given = {
+        "model": model,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cache_read_tokens": cache_read_tokens,
+        "cache_write_tokens": cache_write_tokens,
+        "cost": cost,
+        "currency": currency,
+    }
+    fields = {name: value for name, value in given.items() if value is not None}
+    return fields or None
+
+
 def new_task_id() -> str:
     return f"task-{uuid.uuid4().hex[:12]}"
 

@@ -15,6 +15,7 @@ from ._events import (
     MESSAGE_MAX,
     Event,
     Kind,
+    Usage,
     clip_head,
     clip_tail,
     new_task_id,
@@ -70,16 +71,34 @@ class TaskIdentity:
             **fields,
         )
 
-    def status_event(self, status: str, progress: int | None, message: str | None) -> Event:
+    def status_event(
+        self,
+        status: str,
+        progress: int | None,
+        message: str | None,
+        usage: Usage | None = None,
+    ) -> Event:
         clipped = None if message is None else clip_head(message, MESSAGE_MAX)
-        return self.event("status", status=status, progress=progress, message=clipped)
+        return self.event(
+            "status", status=status, progress=progress, message=clipped, usage=usage or None
+        )
 
-    def finish_event(self, result: str | None, metadata: dict[str, Any] | None) -> Event:
+    def finish_event(
+        self, result: str | None, metadata: dict[str, Any] | None, usage: Usage | None = None
+    ) -> Event:
         duration = round(time.monotonic() - self.started, 3)
-        return self.event("finish", result=result, duration_seconds=duration, metadata=metadata)
+        return self.event(
+            "finish",
+            result=result,
+            duration_seconds=duration,
+            metadata=metadata,
+            usage=usage or None,
+        )
 
-    def error_event(self, error: BaseException, metadata: dict[str, Any] | None) -> Event:
-        return self.event("error", metadata=metadata, **error_fields(error))
+    def error_event(
+        self, error: BaseException, metadata: dict[str, Any] | None, usage: Usage | None = None
+    ) -> Event:
+        return self.event("error", metadata=metadata, usage=usage or None, **error_fields(error))
 
     def start_event(self, metadata: dict[str, Any] | None) -> Event:
         self.started = time.monotonic()
@@ -119,22 +138,39 @@ class Task:
     def task_id(self) -> str:
         return self.identity.task_id
 
-    def progress(self, percent: int, message: str | None = None) -> Receipt:
-        return self.status("running", progress=percent, message=message)
+    def progress(
+        self, percent: int, message: str | None = None, usage: Usage | None = None
+    ) -> Receipt:
+        return self.status("running", progress=percent, message=message, usage=usage)
 
     def status(
-        self, status: str = "running", progress: int | None = None, message: str | None = None
+        self,
+        status: str = "running",
+        progress: int | None = None,
+        message: str | None = None,
+        usage: Usage | None = None,
     ) -> Receipt:
-        event = self.identity.status_event(status, progress, message)
+        """`usage` (see `agent_tracker.usage`) is what this step used, added to the task's."""
+        event = self.identity.status_event(status, progress, message, usage)
         return self.identity.tracker.send(event)
 
-    def finish(self, result: str | None = None, metadata: dict[str, Any] | None = None) -> Receipt:
+    def finish(
+        self,
+        result: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        usage: Usage | None = None,
+    ) -> Receipt:
         self.ended = True
-        return self.identity.tracker.send(self.identity.finish_event(result, metadata))
+        return self.identity.tracker.send(self.identity.finish_event(result, metadata, usage))
 
-    def fail(self, error: BaseException, metadata: dict[str, Any] | None = None) -> Receipt:
+    def fail(
+        self,
+        error: BaseException,
+        metadata: dict[str, Any] | None = None,
+        usage: Usage | None = None,
+    ) -> Receipt:
         self.ended = True
-        return self.identity.tracker.send(self.identity.error_event(error, metadata))
+        return self.identity.tracker.send(self.identity.error_event(error, metadata, usage))
 
 
 class TaskContext:

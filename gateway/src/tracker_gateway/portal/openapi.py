@@ -14,9 +14,16 @@ API_KEY_SCHEMES = {
         "description": "Accepted on the WebSocket route only.",
     },
 }
-PROTECTED_PREFIXES = ("/webhook/", "/api/")
-BODY_LIMITED_PREFIX = "/webhook/"  # Traefik's `webhook-body-limit` (dynamic/routes.yml)
-BODY_LIMITS = {"/webhook/batch": "10 MiB"}  # `webhook-batch-body-limit`; other webhooks 1 MiB
+PROTECTED_PREFIXES = ("/webhook/", "/api/", "/v1/")
+BODY_LIMITED_PREFIXES = ("/webhook/", "/v1/")  # Traefik's body limits (dynamic/routes.yml)
+# `webhook-batch-body-limit` and `otlp-body-limit`; other webhooks 1 MiB (`webhook-body-limit`).
+BODY_LIMITS = {
+    "/webhook/batch": "10 MiB",
+    "/v1/logs": "10 MiB",
+    "/v1/metrics": "10 MiB",
+    "/v1/traces": "10 MiB",
+}
+RAW_BODY_PREFIX = "/v1/"  # OTLP: ingest reads and answers these bodies itself, not FastAPI
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 SERVICE_ONLY_PATHS = {"/health"}  # each service's liveness; the gateway's /health covers them
 
@@ -175,9 +182,9 @@ def _with_gateway_responses(path: str, operations: dict[str, Any]) -> dict[str, 
             merged[method] = operation
             continue
         added: dict[str, dict[str, Any]] = {}
-        if "requestBody" in operation:
+        if "requestBody" in operation and not path.startswith(RAW_BODY_PREFIX):
             added |= UNREADABLE_BODY
-            if path.startswith(BODY_LIMITED_PREFIX):
+            if path.startswith(BODY_LIMITED_PREFIXES):
                 added |= _body_too_large(path)
         if protected:
             added |= GATEWAY_RESPONSES

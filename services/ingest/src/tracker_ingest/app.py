@@ -1,4 +1,5 @@
-"""The ingest service: validates webhooks and appends them to the Redis event stream."""
+"""The ingest service: validates webhooks (and maps OTLP exports) and appends them to the Redis
+event stream."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from .batch import batch
 from .fast_path import WebhookFastPath
 from .group_commit import GroupCommit
 from .invalid import invalid_request
+from .otlp.routes import otlp
 from .publisher import EventPublisher
 from .routes import health, webhooks
 from .settings import IngestSettings, get_settings
@@ -54,10 +56,13 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     )
     app.include_router(webhooks)
     app.include_router(batch)
+    app.include_router(otlp)
     app.include_router(health)
     app.add_middleware(WebhookFastPath)
     app.add_middleware(
-        GatewayIdentityGuard, protected=("/webhook/",), required=settings.require_gateway_identity
+        GatewayIdentityGuard,
+        protected=("/webhook/", "/v1/"),
+        required=settings.require_gateway_identity,
     )
     app.exception_handler(RequestValidationError)(invalid_request)
     for refusal in ANSWERED:

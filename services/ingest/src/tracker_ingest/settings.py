@@ -46,6 +46,34 @@ class IngestSettings(BaseSettings):
         default=2, ge=1, description="Retry-After sent with 503 when Redis is unavailable."
     )
 
+    otlp_max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1,
+        description="Largest OTLP export body as sent (gzip-compressed or not); more is 413.",
+    )
+    otlp_max_decompressed_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="Largest size a gzip-compressed OTLP export may inflate to; more is 413.",
+    )
+    otlp_max_records: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most log records, data points or spans in one OTLP export; more is 413. "
+        "`WRITE_QUEUE_LIMIT` when that is lower (a larger export could never be written).",
+    )
+    otlp_usage_source_ttl_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description="How long a task's usage source (OTLP logs, metrics or traces, the first "
+        "that brought usage) is kept after its last usage; usage from the others is ignored.",
+    )
+
+    @property
+    def otlp_records_limit(self) -> int:
+        """The most records one OTLP export may hold here."""
+        return min(self.otlp_max_records, self.write_queue_limit)
+
     @model_validator(mode="after")
     def _a_full_batch_fits_the_queue(self) -> Self:
         if self.write_queue_limit < self.batch_max_events:

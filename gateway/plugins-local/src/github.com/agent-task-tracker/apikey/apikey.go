@@ -10,9 +10,11 @@
 //	  - {name: agent, scope: ingest, digest: <64 hex digits>, projects: [a], projectsHeader: a}
 //
 // The rules, for every protected request:
-//   - The key comes from the key header; on the live feed (/webhook/ws) also from the
+//   - The key comes from the key header, whatever the case of its name (an OTLP exporter sends
+//     `x-api-key`: Go's HTTP server reads every header name case-insensitively); on the live feed (/webhook/ws) also from the
 //     `api_key` query parameter. It is hashed and compared with every digest in constant time.
-//   - Its scope must allow the method and path: `ingest` posts webhooks, `read` reads /api/
+//   - Its scope must allow the method and path: `ingest` posts webhooks and OTLP exports
+//     (/v1/logs, /v1/metrics, /v1/traces), `read` reads /api/
 //     (but not /api/dead-letters, which holds every project's failed events) and opens the
 //     live feed, `admin` may do anything.
 //   - A key limited to projects may name only those in /api/projects/{project}, and must name
@@ -42,6 +44,9 @@ const (
 	// adminAPIPath is read by admins only, whatever the method.
 	adminAPIPath = "/api/dead-letters"
 )
+
+// otlpPaths are the OTLP/HTTP export paths, posted with the ingest scope.
+var otlpPaths = map[string]bool{"/v1/logs": true, "/v1/metrics": true, "/v1/traces": true}
 
 // scopes, in the order a refusal names them.
 var scopes = []string{"ingest", "read", "admin"}
@@ -88,10 +93,10 @@ type apiKey struct {
 
 // Check is the middleware. Header names are kept in canonical form, as net/http stores them.
 type Check struct {
-	next                                     http.Handler
-	keyHeader                                string
+	next                                    http.Handler
+	keyHeader                               string
 	nameHeader, scopeHeader, projectsHeader string
-	keys                                     []apiKey
+	keys                                    []apiKey
 }
 
 // New builds the middleware; Traefik calls it again with the new configuration on a reload.
@@ -213,7 +218,8 @@ func isScope(scope string) bool {
 func allows(scope, method, path string) bool {
 	switch scope {
 	case "ingest":
-		return method == http.MethodPost && strings.HasPrefix(path, "/webhook/") && path != websocketPath
+		return method == http.MethodPost &&
+			((strings.HasPrefix(path, "/webhook/") && path != websocketPath) || otlpPaths[path])
 	case "read":
 		return (method == http.MethodGet || method == http.MethodHead) &&
 			((strings.HasPrefix(path, "/api/") && !isAdminAPI(path)) || path == websocketPath)

@@ -1,6 +1,7 @@
 package apikey
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -175,5 +176,38 @@ func TestAConfigurationWithoutDigestsOrScopesIsRefused(t *testing.T) {
 		if _, err := New(context.Background(), &forwarded{}, config, "api-key"); err == nil {
 			t.Errorf("%s: accepted", key.Name)
 		}
+	}
+}
+
+// An OTLP exporter sends OTEL_EXPORTER_OTLP_HEADERS as written: `x-api-key=...` arrives as the
+// header line `x-api-key: ...`. Read as Traefik's server reads it, it is the key header.
+func TestOTLPExportsTakeTheKeyInAnyCaseWithTheIngestScope(t *testing.T) {
+	for _, path := range []string{"/v1/logs", "/v1/metrics", "/v1/traces"} {
+		raw := "POST " + path + " HTTP/1.1\r\nHost: tracker\r\nx-api-key: agent-key\r\nContent-Length: 0\r\n\r\n"
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := &forwarded{}
+		check, err := New(context.Background(), next, testConfig(), "api-key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recorder := httptest.NewRecorder()
+		check.ServeHTTP(recorder, req)
+		if recorder.Code != http.StatusAccepted || next.request.Header.Get("X-Auth-Key-Name") != "agent" {
+			t.Fatalf("%s: %d %q", path, recorder.Code, recorder.Body.String())
+		}
+		if next.request.Header.Get("X-API-Key") != "" {
+			t.Fatalf("%s: the key went on to the service", path)
+		}
+	}
+	recorder, _ := serve(t, "POST", "/v1/logs", map[string]string{"X-API-Key": "dash-key"})
+	if recorder.Code != 403 || !strings.Contains(detail(t, recorder), "needs the ingest or admin scope") {
+		t.Fatalf("read key on OTLP: %d %q", recorder.Code, recorder.Body.String())
+	}
+	recorder, _ = serve(t, "POST", "/v1/other", map[string]string{"X-API-Key": "agent-key"})
+	if recorder.Code != 403 {
+		t.Fatalf("ingest key beyond the OTLP paths: %d", recorder.Code)
 	}
 }
