@@ -29,9 +29,13 @@ from .due import fire_due_waits, send_due_digests
 from .errors import Invalid, NotFound
 from .handling import event_handler, notice_handler
 from .notifying import Policy
+from .pausing import pause
 from .settings import NotifySettings, get_settings
 
 logger = logging.getLogger(__name__)
+
+STOP_TIMEOUT_SECONDS = 10.0
+"""How long the loops get to finish their round when the process stops."""
 
 
 def create_app(settings: NotifySettings | None = None, clock: Clock = utc_now) -> FastAPI:
@@ -63,17 +67,19 @@ def create_app(settings: NotifySettings | None = None, clock: Clock = utc_now) -
         app.state.redis = redis
         app.state.consumer = consumer
         app.state.deliverer = deliverer
+        stop = asyncio.Event()
         app.state.loops = loops = [
-            asyncio.create_task(consumer.run(), name="consume"),
-            asyncio.create_task(deliverer.run(), name="deliver"),
-            asyncio.create_task(_due_loop(sessions, policy, clock, settings), name="due"),
+            asyncio.create_task(consumer.run(stop), name="consume"),
+            asyncio.create_task(deliverer.run(stop), name="deliver"),
+            asyncio.create_task(_due_loop(sessions, policy, clock, settings, stop), name="due"),
         ]
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.wait(loops, timeout=STOP_TIMEOUT_SECONDS)
             for loop in loops:
                 loop.cancel()
-            await asyncio.gather(*loops, return_exceptions=True)
             await consumer.stop()
             await deliverer.stop()
             await client.aclose()
@@ -111,12 +117,13 @@ async def _due_loop(
     policy: Policy,
     clock: Clock,
     settings: NotifySettings,
+    stop: asyncio.Event,
 ) -> None:
     work: list[Callable[..., Awaitable[int]]] = [fire_due_waits, send_due_digests]
-    while True:
+    while not stop.is_set():
         for step in work:
             try:
                 await step(sessions, policy, clock())
             except Exception:
                 logger.exception("due loop: %s failed", step.__name__)
-        await asyncio.sleep(settings.poll_seconds)
+        await pause(stop, settings.poll_seconds)

@@ -24,6 +24,7 @@ from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMes
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from .pausing import pause
 from .settings import NotifySettings
 
 logger = logging.getLogger(__name__)
@@ -77,15 +78,15 @@ class GroupConsumer:
         broker = self.broker
         return broker is not None and all(sub.running for sub in broker.subscribers)
 
-    async def run(self) -> None:
-        """Start the subscribers, and start them again whenever they stopped."""
-        while True:
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start the subscribers, and start them again whenever they stopped, until `stop`."""
+        while not stop.is_set():
             try:
                 if not self.consuming:
                     await self._restart()
             except (RedisError, OSError) as error:
                 logger.warning("streams unavailable, retrying: %s", error)
-            await asyncio.sleep(2.0)
+            await pause(stop, 2.0)
 
     async def stop(self) -> None:
         if self.broker is not None:

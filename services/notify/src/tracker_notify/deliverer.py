@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .clock import Clock
+from .pausing import pause
 from .repositories.deliveries import Claimed, claim_due, record_outcome
 from .retries import outcome
 from .sending import attempt
@@ -44,13 +45,13 @@ class Deliverer:
         self.in_flight: Counter[str] = Counter()
         self._sending: set[asyncio.Task[None]] = set()
 
-    async def run(self) -> None:
-        while True:
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
             try:
                 await self.claim_and_send()
             except Exception:
                 logger.exception("claiming deliveries failed")
-            await asyncio.sleep(self.settings.poll_seconds)
+            await pause(stop, self.settings.poll_seconds)
 
     async def claim_and_send(self) -> int:
         room = MAX_IN_FLIGHT - sum(self.in_flight.values())
