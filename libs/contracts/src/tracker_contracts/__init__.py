@@ -49,12 +49,16 @@ from ._live import (
     live_message,
 )
 from ._notices import (
+    NOTICES_STREAM_MAX_LENGTH,
     AnyNotice,
     BudgetCrossedData,
     BudgetCrossedMessage,
     TaskStaleData,
     TaskStaleMessage,
+    decode_notice,
+    encode_notice,
     notices_channel,
+    notices_stream,
 )
 from ._stream import (
     DATA_FIELD,
@@ -118,6 +122,7 @@ __all__ = [
     "KEY_SCOPE_HEADER",
     "LATEST_TIMESTAMP",
     "METADATA_MAX_BYTES",
+    "NOTICES_STREAM_MAX_LENGTH",
     "PROJECTS_HEADER",
     "QUERY_GROUP",
     "SEQUENCE_FIELD",
@@ -174,8 +179,10 @@ __all__ = [
     "dead_letters_stream",
     "decode_entries",
     "decode_entry",
+    "decode_notice",
     "decode_projects",
     "encode_event",
+    "encode_notice",
     "encode_projects",
     "envelop",
     "event_json",
@@ -185,6 +192,7 @@ __all__ = [
     "is_newest",
     "live_message",
     "notices_channel",
+    "notices_stream",
     "reply_text",
     "sets_status",
     "status_set_by",

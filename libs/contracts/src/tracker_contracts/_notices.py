@@ -1,16 +1,30 @@
-"""Notices the query service announces to live clients, beside the agents' own events."""
+"""Notices the query service announces, beside the agents' own events: on a Redis channel for
+live clients (gone when nobody listens), and on a durable stream for readers that must see each
+notice once (notifications), read in consumer groups."""
 
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from ._stream import DATA_FIELD, event_json, frame, stream_key
 from ._webhooks import Money, TaskStatus
+
+NOTICES_STREAM_MAX_LENGTH = 100_000
+"""About how many notices the notices stream keeps (trimmed with `MAXLEN ~` on append)."""
 
 
 def notices_channel(events_stream: str) -> str:
     """The Redis channel carrying notices for the deployment using `events_stream`."""
     return f"{events_stream}:notices"
+
+
+def notices_stream(events_stream: str) -> str:
+    """The Redis stream keeping notices for the deployment using `events_stream`, in the events
+    stream's slot (`stream_key`)."""
+    return stream_key(events_stream, "notices")
 
 
 class TaskStaleData(BaseModel):
@@ -60,4 +74,15 @@ class BudgetCrossedMessage(BaseModel):
 
 
 AnyNotice = Annotated[TaskStaleMessage | BudgetCrossedMessage, Field(discriminator="type")]
-"""Any notice of the query service's, as the notices channel carries it."""
+"""Every notice of the query service's, on the notices channel and the notices stream."""
+_NOTICE: TypeAdapter[TaskStaleMessage | BudgetCrossedMessage] = TypeAdapter(AnyNotice)
+
+
+def encode_notice(notice: TaskStaleMessage | BudgetCrossedMessage) -> dict[str, bytes]:
+    """The fields of the notices-stream entry carrying `notice`, framed as events are."""
+    return {DATA_FIELD: frame(str(uuid.uuid4()), notice.model_dump_json().encode())}
+
+
+def decode_notice(fields: Mapping[bytes, bytes]) -> TaskStaleMessage | BudgetCrossedMessage:
+    """The notice of a notices-stream entry; pydantic's ValidationError when it holds none."""
+    return _NOTICE.validate_json(event_json(fields))
