@@ -109,6 +109,7 @@ async def test_rules_list_every_kind_with_its_default(notify, project) -> None:
         {"kind": "task_stale", "enabled": True, "after_minutes": None, "channel_ids": []},
         {"kind": "needs_input", "enabled": True, "after_minutes": 5, "channel_ids": []},
         {"kind": "task_finished", "enabled": False, "after_minutes": None, "channel_ids": []},
+        {"kind": "budget_crossed", "enabled": True, "after_minutes": None, "channel_ids": []},
     ]
 
 

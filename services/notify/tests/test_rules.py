@@ -3,7 +3,8 @@ minutes (by the service's clock, no sleeping), and the debounce bound with its d
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +12,8 @@ from sqlalchemy import text
 from tests.factories import event
 from tests.waiting import eventually_async
 from tracker_contracts import (
+    BudgetCrossedData,
+    BudgetCrossedMessage,
     EventKind,
     StatusEvent,
     StatusWebhook,
@@ -19,7 +22,6 @@ from tracker_contracts import (
     TaskStatus,
 )
 from tracker_notify.due import fire_due_waits
-from tracker_notify.kinds import NEEDS_INPUT_STATUS
 from tracker_notify.notifying import Policy
 from tracker_notify.reacting import react_to_event
 
@@ -47,6 +49,38 @@ def stale(project: str, task_id: str, silent_since: datetime) -> TaskStaleMessag
     return TaskStaleMessage(data=data)
 
 
+def budget(project: str, threshold: int, amount: str = "500") -> BudgetCrossedMessage:
+    data = BudgetCrossedData(
+        project=project, period="month", period_start=date(2026, 12, 1),
+        threshold_percent=threshold, amount=Decimal(amount), spent=Decimal("412.5"),
+        currency="USD", crossed_at=datetime(2026, 12, 3, 10, 0, tzinfo=UTC),
+    )  # fmt: skip
+    return BudgetCrossedMessage(data=data)
+
+
+async def test_each_budget_crossing_fires_once_for_the_project(notify, project, receiver) -> None:
+    await notify.channel(project, name="h", type="webhook", url=receiver.url("/h"))
+    await notify.announce(budget(project, 80))
+    await notify.announce(budget(project, 80))  # announced again
+    await notify.announce(budget(project, 100))
+    await notify.announce(budget(project, 80, amount="800"))  # a new amount re-arms it
+    deliveries = await sent(notify, project, 3)
+    await asyncio.sleep(0.5)
+    bodies = [got.json() for got in receiver.at("/h")]
+    assert len(bodies) == 3
+    assert {(b["type"], b["task"], b["project"]) for b in bodies} == {
+        ("budget.crossed", None, project)
+    }
+    assert sorted(d["summary"] for d in deliveries) == sorted(
+        [
+            f"Project {project} has spent 80% of its monthly budget (412.50 of 500.00 USD)",
+            f"Project {project} has used up its monthly budget (412.50 of 500.00 USD)",
+            f"Project {project} has spent 80% of its monthly budget (412.50 of 800.00 USD)",
+        ]
+    )
+    assert {d["kind"] for d in deliveries} == {"budget_crossed"}
+
+
 async def test_a_stale_task_from_the_notices_stream_fires_once(notify, project, receiver) -> None:
     await notify.channel(project, name="h", type="webhook", url=receiver.url("/h"))
     silent_since = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -69,13 +103,12 @@ async def test_a_stale_task_from_the_notices_stream_fires_once(notify, project, 
 
 
 def needs_input(project: str, task_id: str, at: datetime) -> StatusEvent:
-    """A status event in `needs_input`, built without the contract's validation of statuses
-    (the value is not in TaskStatus yet)."""
-    webhook = StatusWebhook.model_construct(
+    """A status event in `needs_input`, as ingest puts it on the stream."""
+    webhook = StatusWebhook(
         project=project, task="Ответить на вопрос", task_id=task_id, agent="a1",
-        status=NEEDS_INPUT_STATUS, progress=30, message="Which branch?", timestamp=at,
+        status=TaskStatus.NEEDS_INPUT, progress=30, message="Which branch?", timestamp=at,
     )  # fmt: skip
-    return StatusEvent.model_construct(event_id=uuid.uuid4(), received_at=at, payload=webhook)
+    return StatusEvent(event_id=uuid.uuid4(), received_at=at, payload=webhook)
 
 
 async def waiting_deliveries(sessions, project):
@@ -169,10 +202,6 @@ async def test_a_burst_is_bounded_and_the_rest_folded_into_a_digest(
         assert len(receiver.at("/h")) == 4
 
 
-@pytest.mark.skipif(
-    NEEDS_INPUT_STATUS not in {status.value for status in TaskStatus},
-    reason="the contracts do not carry the needs_input status yet",
-)
 async def test_needs_input_from_the_stream_fires_and_a_newer_event_cancels(
     notify, project, receiver
 ) -> None:
@@ -182,10 +211,10 @@ async def test_needs_input_from_the_stream_fires_and_a_newer_event_cancels(
         json={"enabled": True, "after_minutes": 5},
     )
     now = notify.clock()
-    asks = event(EventKind.STATUS, project=project, task_id="asks", status=NEEDS_INPUT_STATUS,
+    asks = event(EventKind.STATUS, project=project, task_id="asks", status=TaskStatus.NEEDS_INPUT,
                  timestamp=now.isoformat())  # fmt: skip
     answered = event(EventKind.STATUS, project=project, task_id="answered",
-                     status=NEEDS_INPUT_STATUS, timestamp=now.isoformat())  # fmt: skip
+                     status=TaskStatus.NEEDS_INPUT, timestamp=now.isoformat())  # fmt: skip
     answer = event(EventKind.STATUS, project=project, task_id="answered",
                    timestamp=(now + timedelta(seconds=1)).isoformat())  # fmt: skip
     await notify.publish(asks, answered, answer)

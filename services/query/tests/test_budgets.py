@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.factories import event
-from tracker_contracts import EventKind, notices_channel
+from tracker_contracts import EventKind, decode_notice, notices_channel, notices_stream
 from tracker_query.budget_watch import BudgetWatch, budget_announcer
 from tracker_query.repositories.budgets import Crossing
 from tracker_query.settings import QuerySettings
@@ -127,7 +127,7 @@ async def test_workers_checking_at_once_announce_each_crossing_once(
     assert sorted(mine) == [80, 100]
 
 
-async def test_crossings_reach_the_notices_channel(
+async def test_crossings_reach_the_notices_channel_and_stream(
     api: httpx.AsyncClient, apply, sessions, settings: QuerySettings, project: str
 ) -> None:
     await apply(spend(project, "3.5", "EUR"))
@@ -137,7 +137,14 @@ async def test_crossings_reach_the_notices_channel(
         await pubsub.get_message(timeout=1)  # the subscription confirmation
         await BudgetWatch(settings, sessions, budget_announcer(redis, settings)).check()
         notice = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+        kept = [
+            decode_notice(fields)
+            for _, fields in await redis.xrange(notices_stream(settings.events_stream))
+        ]
     assert notice is not None
+    assert [n.model_dump_json() for n in kept if n.data.project == project] == [
+        notice["data"].decode()
+    ]
     message = json.loads(notice["data"])
     assert message["type"] == "budget_crossed"
     data = message["data"]

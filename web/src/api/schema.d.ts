@@ -2915,7 +2915,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "task.failed" | "task.stale" | "task.needs_input" | "task.finished" | "test";
+            type: "task.failed" | "task.stale" | "task.needs_input" | "task.finished" | "budget.crossed" | "test";
             /**
              * Timestamp
              * Format: date-time
@@ -2924,7 +2924,7 @@ export interface components {
             timestamp: string;
             /** Project */
             project: string;
-            /** @description Null for a test and for a digest. */
+            /** @description Null for a test, a digest and a budget crossed (a project's, not a task's). */
             task: components["schemas"]["TaskInfo"] | null;
             /**
              * Summary
@@ -2952,7 +2952,7 @@ export interface components {
          * @description What a rule watches for; every kind has a default (`DEFAULT_RULES`).
          * @enum {string}
          */
-        RuleKind: "task_failed" | "task_stale" | "needs_input" | "task_finished";
+        RuleKind: "task_failed" | "task_stale" | "needs_input" | "task_finished" | "budget_crossed";
         /** RuleOut */
         RuleOut: {
             kind: components["schemas"]["RuleKind"];

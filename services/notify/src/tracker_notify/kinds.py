@@ -3,13 +3,6 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-NEEDS_INPUT_STATUS = "needs_input"
-"""The status an agent reports while it waits for a person (the one place it is spelled)."""
-
-
-def is_needs_input(status: str) -> bool:
-    return status == NEEDS_INPUT_STATUS
-
 
 class RuleKind(StrEnum):
     """What a rule watches for; every kind has a default (`DEFAULT_RULES`)."""
@@ -18,6 +11,8 @@ class RuleKind(StrEnum):
     TASK_STALE = "task_stale"
     NEEDS_INPUT = "needs_input"
     TASK_FINISHED = "task_finished"
+    BUDGET_CROSSED = "budget_crossed"
+    """A project's spending crossed 80 % or 100 % of its budget (no task: a project's)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +26,7 @@ DEFAULT_RULES: dict[RuleKind, RuleDefault] = {
     RuleKind.TASK_STALE: RuleDefault(enabled=True),
     RuleKind.NEEDS_INPUT: RuleDefault(enabled=True, after_minutes=5),
     RuleKind.TASK_FINISHED: RuleDefault(enabled=False),
+    RuleKind.BUDGET_CROSSED: RuleDefault(enabled=True),
 }
 """What a project that never set a rule gets."""
 
@@ -42,6 +38,7 @@ PAYLOAD_TYPES: dict[str, str] = {
     RuleKind.TASK_STALE: "task.stale",
     RuleKind.NEEDS_INPUT: "task.needs_input",
     RuleKind.TASK_FINISHED: "task.finished",
+    RuleKind.BUDGET_CROSSED: "budget.crossed",
     TEST_KIND: "test",
 }
 """The webhook body's `type` for each delivery kind."""
@@ -51,5 +48,6 @@ HEADLINES: dict[str, str] = {
     RuleKind.TASK_STALE: "went stale",
     RuleKind.NEEDS_INPUT: "is waiting for input",
     RuleKind.TASK_FINISHED: "finished",
+    RuleKind.BUDGET_CROSSED: "crossed a budget threshold",
 }
 """How a summary says what happened to a task (digests: "and 3 more tasks failed")."""

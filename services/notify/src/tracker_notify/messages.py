@@ -6,12 +6,25 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
 
+from tracker_contracts import BudgetCrossedData
+
 from .kinds import HEADLINES, PAYLOAD_TYPES, RuleKind
 from .payload import NotificationPayload, TaskInfo
 
 
 def task_summary(kind: RuleKind, project: str, task: TaskInfo) -> str:
     return f"Task {task.title!r} ({task.task_id}) {HEADLINES[kind]} in project {project}"
+
+
+def budget_summary(crossed: BudgetCrossedData) -> str:
+    period = "daily" if crossed.period == "day" else "monthly"
+    spent = f"{crossed.spent:.2f} of {crossed.amount:.2f} {crossed.currency}"
+    if crossed.threshold_percent >= 100:
+        return f"Project {crossed.project} has used up its {period} budget ({spent})"
+    return (
+        f"Project {crossed.project} has spent {crossed.threshold_percent}% of its {period} "
+        f"budget ({spent})"
+    )
 
 
 def digest_summary(kind: RuleKind, project: str, folded: int) -> str:

@@ -41,20 +41,27 @@ async def notify(
     *,
     kind: RuleKind,
     project: str,
-    task: TaskInfo,
+    task: TaskInfo | None,
     opened_by: str,
     now: datetime,
+    summary: str | None = None,
 ) -> int:
     """Open the incident and queue its deliveries; how many were queued (0 when the rule is off,
-    the incident fired before, or every channel's window is full)."""
+    the incident fired before, or every channel's window is full). An incident of the project
+    rather than one of its tasks (`task` None) says what happened in `summary`."""
     rule = await project_rule(session, project, kind)
     if not rule.enabled:
         return 0
-    incident = await open_incident(session, kind, project, task.task_id, opened_by)
+    incident = await open_incident(
+        session, kind, project, None if task is None else task.task_id, opened_by
+    )
     if incident is None:
         return 0
     queued = 0
-    summary = task_summary(kind, project, task)
+    if summary is None:
+        if task is None:
+            raise ValueError("an incident of the project says what happened in `summary`")
+        summary = task_summary(kind, project, task)
     for channel in await channels_to_notify(session, project, rule.channel_ids):
         if await admit(session, channel.id, kind, policy.window_start(now), policy.debounce_limit):
             await queue(

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PayloadType = Literal["task.failed", "task.stale", "task.needs_input", "task.finished", "test"]
+PayloadType = Literal[
+    "task.failed", "task.stale", "task.needs_input", "task.finished", "budget.crossed", "test"
+]
 
 
 class TaskInfo(BaseModel):
@@ -33,7 +35,9 @@ class NotificationPayload(BaseModel):
     type: PayloadType
     timestamp: datetime = Field(description="When the notification was created.")
     project: str
-    task: TaskInfo | None = Field(description="Null for a test and for a digest.")
+    task: TaskInfo | None = Field(
+        description="Null for a test, a digest and a budget crossed (a project's, not a task's)."
+    )
     summary: str = Field(
         description="One line for people.", examples=["Task build-42 failed in project web"]
     )

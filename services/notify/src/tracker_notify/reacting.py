@@ -5,7 +5,9 @@
   loop (`due.py`) fires waits still open `after_minutes` after the status;
 - any other event of the task that happened after the wait began ends it;
 - a stale notice opens a `task_stale` incident, keyed by when the task was last heard of, so
-  the same silence fires once however often it is announced.
+  the same silence fires once however often it is announced;
+- a budget notice opens a `budget_crossed` incident of the project (no task), keyed by the
+  period, threshold and budget it crossed.
 
 Each incident is keyed by the event (or silence) that opened it, so reading an entry again
 changes nothing.
@@ -15,9 +17,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tracker_contracts import AnyNotice, AnyTaskEvent, ErrorEvent, FinishEvent, StatusEvent
+from tracker_contracts import (
+    AnyNotice,
+    AnyTaskEvent,
+    BudgetCrossedMessage,
+    ErrorEvent,
+    FinishEvent,
+    StatusEvent,
+    TaskStatus,
+)
 
-from .kinds import RuleKind, is_needs_input
+from .kinds import RuleKind
+from .messages import budget_summary
 from .notifying import Policy, notify
 from .payload import TaskInfo
 from .repositories.rules import project_rule
@@ -55,7 +66,7 @@ async def react_to_event(
 ) -> None:
     project, task = event.payload.project, task_of(event)
     opened_by = str(event.event_id)
-    if isinstance(event, StatusEvent) and is_needs_input(str(event.payload.status)):
+    if isinstance(event, StatusEvent) and event.payload.status == TaskStatus.NEEDS_INPUT:
         await _begin_waiting(session, policy, project, task, opened_by, now)
         return
     await end_wait(session, project, task.task_id, task.last_event_at)
@@ -93,6 +104,15 @@ async def _begin_waiting(
 async def react_to_notice(
     session: AsyncSession, policy: Policy, notice: AnyNotice, now: datetime
 ) -> None:
+    if isinstance(notice, BudgetCrossedMessage):
+        crossed = notice.data
+        await notify(
+            session, policy, kind=RuleKind.BUDGET_CROSSED, project=crossed.project, task=None,
+            summary=budget_summary(crossed), now=now,
+            opened_by=f"{crossed.period}:{crossed.period_start}:{crossed.threshold_percent}:"
+            f"{crossed.amount}:{crossed.currency}",
+        )  # fmt: skip
+        return
     stale = notice.data
     task = TaskInfo(
         task_id=stale.task_id,

@@ -1,5 +1,5 @@
 """Watches the projects' budgets: records each threshold their spending crosses and announces it
-once on the notices channel (the live feed relays it, notifications act on it).
+once (`notices.py`: the live feed relays it, notifications act on it).
 
 A crossing is recorded in one transaction and announced in another, which sets `announced_at`
 only once the announcement is out: a worker that dies between the two leaves the crossing
@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tracker_contracts import BudgetCrossedData, BudgetCrossedMessage, notices_channel
+from tracker_contracts import BudgetCrossedData, BudgetCrossedMessage
 
+from .notices import announce
 from .repositories.budgets import Crossing, claim_unannounced, mark_announced, record_crossings
 from .settings import QuerySettings
 
@@ -84,11 +85,9 @@ def budget_message(crossing: Crossing) -> BudgetCrossedMessage:
 
 
 def budget_announcer(redis: Redis, settings: QuerySettings) -> Announce:
-    """Announce crossings on the notices channel, which every realtime replica relays."""
-    channel = notices_channel(settings.events_stream)
+    """Announce crossings (`notices.py`): live clients and notifications get them."""
 
-    async def announce(crossings: Sequence[Crossing]) -> None:
-        for crossing in crossings:
-            await redis.publish(channel, budget_message(crossing).model_dump_json())
+    async def announce_crossings(crossings: Sequence[Crossing]) -> None:
+        await announce(redis, settings, [budget_message(c) for c in crossings])
 
-    return announce
+    return announce_crossings

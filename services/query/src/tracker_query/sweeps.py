@@ -31,16 +31,9 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tracker_contracts import (
-    NOTICES_STREAM_MAX_LENGTH,
-    TaskStaleData,
-    TaskStaleMessage,
-    TaskStatus,
-    encode_notice,
-    notices_channel,
-    notices_stream,
-)
+from tracker_contracts import TaskStaleData, TaskStaleMessage, TaskStatus
 
+from .notices import announce
 from .settings import QuerySettings
 
 logger = logging.getLogger(__name__)
@@ -197,31 +190,26 @@ class Sweeper:
 def announcer(
     redis: Redis, settings: QuerySettings
 ) -> Callable[[list[StaleTask]], Awaitable[None]]:
-    """Announce stale tasks on the notices channel, which every realtime replica relays, and
-    append them to the notices stream, which readers in consumer groups (notifications) take
-    each once. Announced after the stale tasks' commit: a worker dying in between loses them."""
-    channel = notices_channel(settings.events_stream)
-    stream = notices_stream(settings.events_stream)
+    """Announce stale tasks (`notices.py`). Announced after the stale tasks' commit: a worker
+    dying in between loses them."""
 
-    async def announce(stale: list[StaleTask]) -> None:
-        for task in stale:
-            data = TaskStaleData(
-                task_id=task.task_id,
-                title=task.title,
-                project=task.project,
-                agent=task.agent,
-                progress=task.progress,
-                last_event_at=task.silent_since,
-            )
-            notice = TaskStaleMessage(data=data)
-            async with redis.pipeline(transaction=False) as pipe:
-                pipe.publish(channel, notice.model_dump_json())
-                pipe.xadd(
-                    stream,
-                    encode_notice(notice),  # type: ignore[arg-type]
-                    maxlen=NOTICES_STREAM_MAX_LENGTH,
-                    approximate=True,
+    async def announce_stale(stale: list[StaleTask]) -> None:
+        await announce(
+            redis,
+            settings,
+            [
+                TaskStaleMessage(
+                    data=TaskStaleData(
+                        task_id=task.task_id,
+                        title=task.title,
+                        project=task.project,
+                        agent=task.agent,
+                        progress=task.progress,
+                        last_event_at=task.silent_since,
+                    )
                 )
-                await pipe.execute()
+                for task in stale
+            ],
+        )
 
-    return announce
+    return announce_stale

@@ -8,12 +8,13 @@ from ..models import incidents
 
 
 async def open_incident(
-    session: AsyncSession, kind: str, project: str, task_id: str, opened_by: str
+    session: AsyncSession, kind: str, project: str, task_id: str | None, opened_by: str
 ) -> int | None:
-    """The new incident's id; None when this one was opened before."""
+    """The new incident's id; None when this one was opened before. An incident of the project
+    itself (no task) is kept under the task id ''."""
     opened = await session.execute(
         insert(incidents)
-        .values(kind=kind, project=project, task_id=task_id, opened_by=opened_by)
+        .values(kind=kind, project=project, task_id=task_id or "", opened_by=opened_by)
         .on_conflict_do_nothing(constraint="uq_incidents_key")
         .returning(incidents.c.id)
     )
