@@ -35,6 +35,7 @@ from tracker_ingest.settings import IngestSettings
 from tracker_localstack import traefik as local_traefik
 from tracker_localstack.__main__ import plan, setting_name
 from tracker_localstack.settings import LocalSettings
+from tracker_notify.settings import NotifySettings
 from tracker_query.settings import QuerySettings
 from tracker_realtime.settings import RealtimeSettings
 
@@ -65,6 +66,7 @@ SERVICES = [
     Service(
         "realtime", "realtime", "realtime", RealtimeSettings, "tracker_realtime.app:create_app"
     ),
+    Service("notify", "notify", "notify", NotifySettings, "tracker_notify.app:create_app"),
     Service("portal", "portal", "portal", PortalSettings, "tracker_gateway.portal.app:create_app"),
     Service("web", "web", "web", None, None),
 ]
@@ -147,8 +149,14 @@ def probe_path(container: dict[str, Any], probe: str) -> str:
 
 
 def setting_names(settings: type[BaseSettings]) -> set[str]:
+    """The environment variables `settings` reads: its prefix and the field's name, or the name
+    a field gives itself (`validation_alias`, e.g. the shared DATABASE_URL)."""
     prefix = settings.model_config.get("env_prefix", "")
-    return {f"{prefix}{name}".upper() for name in settings.model_fields}
+    return {
+        (field.validation_alias if isinstance(field.validation_alias, str) else None)
+        or f"{prefix}{name}".upper()
+        for name, field in settings.model_fields.items()
+    }
 
 
 def routes_of(app: str) -> set[str]:
@@ -229,8 +237,13 @@ def test_a_service_gets_the_same_environment_and_reads_all_of_it(service: Servic
     # Optional settings: compose reads them from .env, Kubernetes from tracker-settings.
     assert compose_services()[service.compose].get("env_file") is not None or service.app is None
     if service.app is not None:
-        sources = [source["configMapRef"]["name"] for source in container.get("envFrom", [])]
+        sources = [
+            s["configMapRef"]["name"] for s in container.get("envFrom", []) if "configMapRef" in s
+        ]
         assert [re.sub(r"-[a-z0-9]{10}$", "", s) for s in sources] == ["tracker-settings"]
+        # Besides, only optional Secrets: settings that compose reads from .env too.
+        secrets = [s["secretRef"] for s in container.get("envFrom", []) if "secretRef" in s]
+        assert all(secret.get("optional") is True for secret in secrets), secrets
 
 
 def test_the_portal_finds_each_service_under_the_name_make_run_gives_it() -> None:
@@ -313,8 +326,16 @@ def test_the_key_sync_runs_as_under_compose() -> None:
     assert key_file == compose_file
 
 
+MIGRATIONS = {"migrate": "migrate", "migrate-notify": "migrate-notify"}
+"""Each migration Job's `app.kubernetes.io/name`, and the compose service that does the same."""
+
+
 def test_migrations_run_as_under_compose() -> None:
-    (job,) = [d for d in manifests(OVERLAY) if d["kind"] == "Job"]
-    (migrate,) = pod_spec(job)["containers"]
-    assert migrate["command"] == compose_argv("migrate")
-    assert env_names(migrate) == set(as_mapping(compose_services()["migrate"]["environment"]))
+    jobs = [d for d in manifests(OVERLAY) if d["kind"] == "Job"]
+    by_name = {job["metadata"]["labels"]["app.kubernetes.io/name"]: job for job in jobs}
+    assert set(by_name) == set(MIGRATIONS)
+    for name, compose in MIGRATIONS.items():
+        (migrate,) = pod_spec(by_name[name])["containers"]
+        assert migrate["command"] == compose_argv(compose), name
+        environment = as_mapping(compose_services()[compose]["environment"])
+        assert env_names(migrate) == set(environment), name

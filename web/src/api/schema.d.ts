@@ -673,6 +673,7 @@ export interface components {
          *         "database": "ok",
          *         "ingest": "degraded",
          *         "live feed": "ok",
+         *         "notify": "ok",
          *         "query": "ok",
          *         "query worker": "ok",
          *         "realtime": "ok",
@@ -689,6 +690,9 @@ export interface components {
          *         "ingest.2": {
          *           "ingest": "unreachable",
          *           "redis": "unreachable"
+         *         },
+         *         "notify": {
+         *           "notify": "ok"
          *         },
          *         "query": {
          *           "database": "ok",
@@ -1272,19 +1276,6 @@ export interface components {
              */
             database: "connected" | "unreachable";
         };
-        /** DeadLetterBacklogOut */
-        DeadLetterBacklogOut: {
-            /**
-             * Count
-             * @description Dead letters waiting to be re-driven or discarded.
-             */
-            count: number;
-            /**
-             * Oldest Age Seconds
-             * @description How long the oldest has waited.
-             */
-            oldest_age_seconds: number | null;
-        };
         /**
          * DeadLetterOut
          * @example {
@@ -1508,17 +1499,6 @@ export interface components {
             };
             /** @description What this event's step used (not a running total); null when it did not say. */
             usage: components["schemas"]["Usage"] | null;
-        };
-        /** HealthOut */
-        HealthOut: {
-            /**
-             * Status
-             * @description The process is alive (200 whatever else).
-             * @constant
-             */
-            status: "ok";
-            /** @description Events set aside (`GET /api/dead-letters`); null while Redis does not answer. */
-            dead_letters: components["schemas"]["DeadLetterBacklogOut"] | null;
         };
         /**
          * OutcomesOut
