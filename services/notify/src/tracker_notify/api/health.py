@@ -34,8 +34,10 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json"), status_code=503 if stopped else 200)
 
 
+# Asked by the orchestrator, never through the gateway: kept out of the public document.
 @router.get(
     "/ready",
+    include_in_schema=False,
     summary="PostgreSQL and Redis answer",
     response_model=ReadyOut,
     responses={503: {"description": "A server does not answer.", "model": ReadyOut}},
