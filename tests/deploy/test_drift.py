@@ -161,12 +161,24 @@ def setting_names(settings: type[BaseSettings]) -> set[str]:
 
 def routes_of(app: str) -> set[str]:
     """The paths the app serves, read from the app object (nothing connects): its own routes
-    and those of its routers, which its OpenAPI document lists."""
+    and those of its routers."""
     module, factory = app.split(":")
     created = getattr(__import__(module, fromlist=[factory]), factory)()
     assert isinstance(created, FastAPI)
-    own = {route.path for route in created.routes if hasattr(route, "path")}
-    return own | set(created.openapi()["paths"])
+    return _paths(created.routes) | set(created.openapi()["paths"])
+
+
+def _paths(routes: list[Any], prefix: str = "") -> set[str]:
+    """Every route's path, also of the routers included (FastAPI keeps them nested), those kept
+    out of the OpenAPI document (`include_in_schema=False`, as probes are) included."""
+    paths = set()
+    for route in routes:
+        if hasattr(route, "path"):
+            paths.add(prefix + route.path)
+        elif hasattr(route, "original_router"):
+            outer = prefix + route.include_context.prefix
+            paths |= _paths(route.original_router.routes, outer)
+    return paths
 
 
 # --- Services ---------------------------------------------------------------------------------
