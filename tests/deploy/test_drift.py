@@ -153,8 +153,7 @@ def setting_names(settings: type[BaseSettings]) -> set[str]:
     a field gives itself (`validation_alias`, e.g. the shared DATABASE_URL)."""
     prefix = settings.model_config.get("env_prefix", "")
     return {
-        (field.validation_alias if isinstance(field.validation_alias, str) else None)
-        or f"{prefix}{name}".upper()
+        (alias if isinstance(alias := field.validation_alias, str) else f"{prefix}{name}").upper()
         for name, field in settings.model_fields.items()
     }
 

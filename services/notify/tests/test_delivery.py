@@ -3,6 +3,7 @@ signed, failures are retried or given up, a slow receiver delays no other channe
 left by a dead process is taken over, Slack and email get their own shapes."""
 
 import asyncio
+import logging
 import time
 import uuid
 from datetime import timedelta
@@ -218,3 +219,20 @@ async def test_email_without_an_smtp_server_fails_saying_so(notify, project) -> 
     await notify.api.post(f"/api/projects/{project}/notifications/channels/{channel['id']}/test")
     [delivery] = await settled(notify, project, status="failed")
     assert delivery["error"] == "no SMTP server configured (SMTP_HOST)"
+
+
+async def test_no_log_line_holds_a_channel_url_or_secret(notify, project, receiver, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    receiver.statuses["/services/T0/B0/SECRETPATH"] = [500, 200]
+    await notify.channel(
+        project, name="slack", type="slack", url=receiver.url("/services/T0/B0/SECRETPATH")
+    )
+    hook = await notify.channel(project, name="h", type="webhook", url=receiver.url("/h/SECRET2"))
+    await notify.publish(failed(project))
+    await settled(notify, project, count=2)
+    ours = [r for r in caplog.records if not r.name.startswith("aiohttp")]  # not the receiver's
+    logged = "\n".join(record.getMessage() for record in ours)
+    assert "delivery dl_" in logged  # the deliveries are logged, by id
+    assert "SECRETPATH" not in logged
+    assert "SECRET2" not in logged
+    assert hook["secret"] not in logged

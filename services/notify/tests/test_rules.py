@@ -10,7 +10,14 @@ from sqlalchemy import text
 
 from tests.factories import event
 from tests.waiting import eventually_async
-from tracker_contracts import EventKind, StatusEvent, StatusWebhook, TaskStaleData, TaskStaleMessage
+from tracker_contracts import (
+    EventKind,
+    StatusEvent,
+    StatusWebhook,
+    TaskStaleData,
+    TaskStaleMessage,
+    TaskStatus,
+)
 from tracker_notify.due import fire_due_waits
 from tracker_notify.kinds import NEEDS_INPUT_STATUS
 from tracker_notify.notifying import Policy
@@ -160,3 +167,29 @@ async def test_a_burst_is_bounded_and_the_rest_folded_into_a_digest(
         )
         await asyncio.sleep(0.5)
         assert len(receiver.at("/h")) == 4
+
+
+@pytest.mark.skipif(
+    NEEDS_INPUT_STATUS not in {status.value for status in TaskStatus},
+    reason="the contracts do not carry the needs_input status yet",
+)
+async def test_needs_input_from_the_stream_fires_and_a_newer_event_cancels(
+    notify, project, receiver
+) -> None:
+    await notify.channel(project, name="h", type="webhook", url=receiver.url("/h"))
+    await notify.api.put(
+        f"/api/projects/{project}/notifications/rules/needs_input",
+        json={"enabled": True, "after_minutes": 5},
+    )
+    now = notify.clock()
+    asks = event(EventKind.STATUS, project=project, task_id="asks", status=NEEDS_INPUT_STATUS,
+                 timestamp=now.isoformat())  # fmt: skip
+    answered = event(EventKind.STATUS, project=project, task_id="answered",
+                     status=NEEDS_INPUT_STATUS, timestamp=now.isoformat())  # fmt: skip
+    answer = event(EventKind.STATUS, project=project, task_id="answered",
+                   timestamp=(now + timedelta(seconds=1)).isoformat())  # fmt: skip
+    await notify.publish(asks, answered, answer)
+    await asyncio.sleep(1)
+    notify.clock.advance(minutes=6)
+    [delivery] = await sent(notify, project, 1)
+    assert delivery["task_id"] == "asks"

@@ -19,6 +19,9 @@ from .settings import NotifySettings
 
 logger = logging.getLogger(__name__)
 
+# httpx logs each request's full URL at INFO: for a Slack channel that is the credential.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
 
 def signed_headers(secret: str, delivery_id: str, body: str, at: datetime) -> dict[str, str]:
     """The Standard Webhooks headers of one attempt (`webhook-id` is the delivery's id)."""
