@@ -13,6 +13,9 @@
 #             and the migrations, as a one-shot container:
 #               docker run --rm -e DATABASE_URL=... tracker-query python -m tracker_query.migrate
 #   realtime  relays task events to WebSocket clients (port 8003)
+#   notify    notifications: channels, rules and the delivery log (port 8008), and the loops
+#             that deliver them; its migrations (schema `notify`) as a one-shot container:
+#               docker run --rm -e DATABASE_URL=... tracker-notify python -m tracker_notify.migrate
 #   gateway   the gateway's own processes; the container command picks which one runs:
 #             the portal (the default, port 8005): aggregate /health and one OpenAPI document;
 #             python -m tracker_gateway.keysync /gateway-keys/api-keys.yml --watch writes the
@@ -52,6 +55,7 @@ COPY libs/localstack/pyproject.toml libs/localstack/
 COPY services/ingest/pyproject.toml services/ingest/
 COPY services/query/pyproject.toml services/query/
 COPY services/realtime/pyproject.toml services/realtime/
+COPY services/notify/pyproject.toml services/notify/
 COPY gateway/pyproject.toml gateway/
 COPY clients/python/pyproject.toml clients/python/
 
@@ -66,6 +70,7 @@ COPY libs/contracts/src libs/contracts/src
 COPY services/ingest/src services/ingest/src
 COPY services/query/src services/query/src
 COPY services/realtime/src services/realtime/src
+COPY services/notify/src services/notify/src
 COPY gateway/src gateway/src
 # uv keys its cached build of a local package on its pyproject.toml, not on its sources:
 # --reinstall-package rebuilds the members from the sources just copied, so a warm cache
@@ -111,6 +116,11 @@ EXPOSE 8003
 # No per-message compression: deflating each small message for each client costs more CPU than
 # sending it. The protocol joins the frames sent to one client in one loop turn.
 CMD ["uvicorn", "tracker_realtime.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8003", "--ws-ping-interval", "20", "--ws-ping-timeout", "20", "--ws-per-message-deflate", "false", "--ws", "tracker_realtime.websocket_protocol:CoalescingWebSocketsProtocol"]
+
+FROM runtime AS notify
+ENV HEALTHCHECK_URL=http://127.0.0.1:8008/health
+EXPOSE 8008
+CMD ["uvicorn", "tracker_notify.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8008"]
 
 FROM runtime AS gateway
 # The key sync's output directory, owned by the service user: a named volume mounted here starts

@@ -25,7 +25,7 @@ OVERLAYS = ROOT / "deploy" / "overlays"
 RELEASE_COMPONENT = ROOT / "deploy" / "components" / "release"
 KUBECTL = Path(sys.executable).parent / "kubectl"
 # The images this project builds (docker-compose.yml builds them under these names).
-IMAGES = ("ingest", "query", "realtime", "gateway", "web")
+IMAGES = ("ingest", "query", "realtime", "notify", "gateway", "web")
 IMAGE_PREFIX = "agent-task-tracker/"
 
 

@@ -133,6 +133,7 @@ def every_service(
         "query": [Service("tracker_query", env)],
         "query_worker": [Service("tracker_query", env, factory="worker:create_app")],
         "realtime": [Service("tracker_realtime", env)],
+        "notify": [Service("tracker_notify", env)],
     }
     try:
         for group in services.values():
@@ -165,6 +166,7 @@ async def test_every_replica_is_checked_and_named(every_service: dict[str, list[
             "query": {"query": "ok", "database": "ok"},
             "query-worker": {"query worker": "ok"},
             "realtime": {"realtime": "ok", "live feed": "ok"},
+            "notify": {"notify": "ok"},
         }
         assert answer.json()["dead_letters"] == {"count": 0, "oldest_age_seconds": None}
 

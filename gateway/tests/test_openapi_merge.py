@@ -7,6 +7,11 @@ PORTAL = {
 }
 
 
+STARTED = {
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StartWebhook"}}}
+}
+
+
 def service(paths: dict, schemas: dict | None = None) -> dict:
     return {"openapi": "3.1.0", "paths": paths, "components": {"schemas": schemas or {}}}
 
@@ -17,7 +22,7 @@ def test_public_paths_of_every_service_are_merged_and_protected_ones_secured() -
         {
             "ingest": service(
                 {
-                    "/webhook/start": {"post": {"responses": {"202": {}}}},
+                    "/webhook/start": {"post": {"requestBody": STARTED, "responses": {"202": {}}}},
                     "/health": {"get": {"summary": "ingest alive"}},
                     "/redis-check": {"get": {}},
                 },
@@ -39,6 +44,43 @@ def test_public_paths_of_every_service_are_merged_and_protected_ones_secured() -
     assert "security" not in merged["paths"]["/redis-check"]["get"]
     assert merged["components"]["schemas"]["StartWebhook"] == {"type": "object"}
     assert "APIKeyHeader" in merged["components"]["securitySchemes"]
+
+
+def _json(schema: str) -> dict:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _health_of(schema: str) -> dict:
+    return {"get": {"responses": {"200": _json(schema)}}}
+
+
+def test_only_schemas_the_public_paths_and_webhooks_use_are_merged() -> None:
+    """Each service's own /health and /ready stay out, and so do their schemas: two services
+    may name theirs alike, and the one merged last would replace the other's."""
+    merged = merge(
+        PORTAL,
+        {
+            "query": service(
+                {"/health": _health_of("HealthOut"), "/api/tasks": _health_of("Tasks")},
+                {
+                    "HealthOut": {"title": "query"},
+                    "Tasks": {"items": {"$ref": "#/components/schemas/Task"}},
+                    "Task": {"type": "object"},
+                },
+            ),
+            "notify": {
+                **service(
+                    {"/health": _health_of("HealthOut"), "/ready": _health_of("ReadyOut")},
+                    {"HealthOut": {"title": "notify"}, "ReadyOut": {}, "Sent": {}},
+                ),
+                "webhooks": {"task.failed": {"post": {"requestBody": _json("Sent")}}},
+            },
+        },
+    )
+    assert set(merged["components"]["schemas"]) == {"Tasks", "Task", "Sent", "ErrorDetail"}
+    assert set(merged["paths"]) == {"/health", "/api/tasks", "/webhook/ws"}
+    assert set(merged["webhooks"]) == {"task.failed"}
+    assert "security" not in merged["webhooks"]["task.failed"]["post"]
 
 
 def test_a_silent_service_is_named_in_the_description() -> None:

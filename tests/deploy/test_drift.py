@@ -35,6 +35,7 @@ from tracker_ingest.settings import IngestSettings
 from tracker_localstack import traefik as local_traefik
 from tracker_localstack.__main__ import plan, setting_name
 from tracker_localstack.settings import LocalSettings
+from tracker_notify.settings import NotifySettings
 from tracker_query.settings import QuerySettings
 from tracker_realtime.settings import RealtimeSettings
 
@@ -65,6 +66,7 @@ SERVICES = [
     Service(
         "realtime", "realtime", "realtime", RealtimeSettings, "tracker_realtime.app:create_app"
     ),
+    Service("notify", "notify", "notify", NotifySettings, "tracker_notify.app:create_app"),
     Service("portal", "portal", "portal", PortalSettings, "tracker_gateway.portal.app:create_app"),
     Service("web", "web", "web", None, None),
 ]
@@ -147,6 +149,8 @@ def probe_path(container: dict[str, Any], probe: str) -> str:
 
 
 def setting_names(settings: type[BaseSettings]) -> set[str]:
+    """The environment variables `settings` reads: its prefix and the field's name, or the name
+    a field gives itself (`validation_alias`, e.g. the shared DATABASE_URL)."""
     prefix = settings.model_config.get("env_prefix", "")
     return {
         (alias if isinstance(alias := field.validation_alias, str) else f"{prefix}{name}").upper()
@@ -156,12 +160,24 @@ def setting_names(settings: type[BaseSettings]) -> set[str]:
 
 def routes_of(app: str) -> set[str]:
     """The paths the app serves, read from the app object (nothing connects): its own routes
-    and those of its routers, which its OpenAPI document lists."""
+    and those of its routers."""
     module, factory = app.split(":")
     created = getattr(__import__(module, fromlist=[factory]), factory)()
     assert isinstance(created, FastAPI)
-    own = {route.path for route in created.routes if hasattr(route, "path")}
-    return own | set(created.openapi()["paths"])
+    return _paths(created.routes) | set(created.openapi()["paths"])
+
+
+def _paths(routes: list[Any], prefix: str = "") -> set[str]:
+    """Every route's path, also of the routers included (FastAPI keeps them nested), those kept
+    out of the OpenAPI document (`include_in_schema=False`, as probes are) included."""
+    paths = set()
+    for route in routes:
+        if hasattr(route, "path"):
+            paths.add(prefix + route.path)
+        elif hasattr(route, "original_router"):
+            outer = prefix + route.include_context.prefix
+            paths |= _paths(route.original_router.routes, outer)
+    return paths
 
 
 # --- Services ---------------------------------------------------------------------------------
@@ -232,8 +248,13 @@ def test_a_service_gets_the_same_environment_and_reads_all_of_it(service: Servic
     # Optional settings: compose reads them from .env, Kubernetes from tracker-settings.
     assert compose_services()[service.compose].get("env_file") is not None or service.app is None
     if service.app is not None:
-        sources = [source["configMapRef"]["name"] for source in container.get("envFrom", [])]
+        sources = [
+            s["configMapRef"]["name"] for s in container.get("envFrom", []) if "configMapRef" in s
+        ]
         assert [re.sub(r"-[a-z0-9]{10}$", "", s) for s in sources] == ["tracker-settings"]
+        # Besides, only optional Secrets: settings that compose reads from .env too.
+        secrets = [s["secretRef"] for s in container.get("envFrom", []) if "secretRef" in s]
+        assert all(secret.get("optional") is True for secret in secrets), secrets
 
 
 def test_the_portal_finds_each_service_under_the_name_make_run_gives_it() -> None:
@@ -316,8 +337,16 @@ def test_the_key_sync_runs_as_under_compose() -> None:
     assert key_file == compose_file
 
 
+MIGRATIONS = {"migrate": "migrate", "migrate-notify": "migrate-notify"}
+"""Each migration Job's `app.kubernetes.io/name`, and the compose service that does the same."""
+
+
 def test_migrations_run_as_under_compose() -> None:
-    (job,) = [d for d in manifests(OVERLAY) if d["kind"] == "Job"]
-    (migrate,) = pod_spec(job)["containers"]
-    assert migrate["command"] == compose_argv("migrate")
-    assert env_names(migrate) == set(as_mapping(compose_services()["migrate"]["environment"]))
+    jobs = [d for d in manifests(OVERLAY) if d["kind"] == "Job"]
+    by_name = {job["metadata"]["labels"]["app.kubernetes.io/name"]: job for job in jobs}
+    assert set(by_name) == set(MIGRATIONS)
+    for name, compose in MIGRATIONS.items():
+        (migrate,) = pod_spec(by_name[name])["containers"]
+        assert migrate["command"] == compose_argv(compose), name
+        environment = as_mapping(compose_services()[compose]["environment"])
+        assert env_names(migrate) == set(environment), name

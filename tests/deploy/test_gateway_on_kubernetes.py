@@ -43,6 +43,7 @@ PODS = {
     "realtime": ["127.0.0.5"],
     "portal": ["127.0.0.6"],
     "web": ["127.0.0.7"],
+    "notify": ["127.0.0.8"],
 }
 
 
@@ -273,6 +274,10 @@ ROUTES = [
     ("GET", "/db-check", "query-api"),
     ("GET", "/api/websocket/stats", "realtime"),
     ("GET", "/feed-check", "realtime"),
+    ("GET", "/api/projects/my-app/notifications/channels", "notify"),
+    ("POST", "/api/projects/my-app/notifications/channels/ch_1/test", "notify"),
+    ("GET", "/api/projects/my-app/notifications", "notify"),
+    ("GET", "/api/projects/my-app/notificationsx", "query-api"),
     ("GET", "/health", "portal"),
     ("GET", "/openapi.json", "portal"),
     ("GET", "/projects/my-app", "web"),

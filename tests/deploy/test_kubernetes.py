@@ -46,6 +46,7 @@ SECRET_SETTINGS = {
     "POSTGRES_PASSWORD",
     "REDIS_PASSWORD",
     "REDISCLI_AUTH",
+    "SMTP_PASSWORD",
 }
 
 
@@ -218,23 +219,35 @@ def test_third_party_images_are_those_compose_runs(documents) -> None:
         assert images <= {compose[service]["image"]}, images
 
 
-def test_each_release_migrates_once_before_its_query_processes_start(documents) -> None:
-    jobs = of_kind(documents, "Job")
-    assert [job["metadata"]["name"] for job in jobs] == [f"migrate-to-{project_version()}"]
-    (migrate,) = pod_spec(jobs[0])["containers"]
-    assert migrate["command"] == ["python", "-m", "tracker_query.migrate"]
-    for name in ("query-api", "query-worker"):
-        spec = pod_spec(named(documents, "Deployment", name))
-        (wait,) = spec["initContainers"]
-        assert wait["command"][:4] == ["python", "-m", "tracker_query.migrate", "--wait"]
-        assert wait["image"] == migrate["image"] == spec["containers"][0]["image"]
+# Each migration Job, the module it runs, and the Deployments that wait for its schema.
+MIGRATION_JOBS = {
+    "migrate": ("tracker_query.migrate", ("query-api", "query-worker")),
+    "migrate-notify": ("tracker_notify.migrate", ("notify",)),
+}
+
+
+def test_each_release_migrates_once_before_its_processes_start(documents) -> None:
+    jobs = {
+        job["metadata"]["labels"]["app.kubernetes.io/name"]: job
+        for job in of_kind(documents, "Job")
+    }
+    assert set(jobs) == set(MIGRATION_JOBS)
+    for name, (module, waiting) in MIGRATION_JOBS.items():
+        assert jobs[name]["metadata"]["name"] == f"{name}-to-{project_version()}"
+        (migrate,) = pod_spec(jobs[name])["containers"]
+        assert migrate["command"] == ["python", "-m", module]
+        for name in waiting:
+            spec = pod_spec(named(documents, "Deployment", name))
+            (wait,) = spec["initContainers"]
+            assert wait["command"][:4] == ["python", "-m", module, "--wait"]
+            assert wait["image"] == migrate["image"] == spec["containers"][0]["image"]
 
 
 def test_a_release_renders_with_its_version_and_registry() -> None:
     text = render_release("production", "2.5.0-rc.1", "registry.example.com/team/tracker")
     documents = [document for document in yaml.safe_load_all(text) if document]
-    (job,) = [document for document in documents if document["kind"] == "Job"]
-    assert job["metadata"]["name"] == "migrate-to-2.5.0-rc.1"
+    jobs = [document["metadata"]["name"] for document in documents if document["kind"] == "Job"]
+    assert sorted(jobs) == sorted(f"{name}-to-2.5.0-rc.1" for name in MIGRATION_JOBS)
     images = {container.spec["image"] for container in containers(tuple(documents))}
     ours = {image for image in images if "/tracker/" in image}
     assert ours == {f"registry.example.com/team/tracker/{service}:2.5.0-rc.1" for service in IMAGES}
@@ -280,6 +293,30 @@ def test_every_deployment_has_a_disruption_budget_and_a_service(documents) -> No
         assert len(serving) == 1, workload["metadata"]["name"]
         ports = {p["name"] for c in pod_spec(workload)["containers"] for p in c.get("ports", [])}
         assert {p["targetPort"] for p in serving[0]["spec"]["ports"]} <= ports
+
+
+PRIVATE_NETWORKS = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"}
+
+
+def test_only_notify_calls_out_and_not_on_web_ports_into_private_networks(documents) -> None:
+    egress = [
+        p for p in of_kind(documents, "NetworkPolicy") if "Egress" in p["spec"]["policyTypes"]
+    ]
+    assert [p["metadata"]["name"] for p in egress] == ["notify-egress"]
+    (policy,) = egress
+    assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "notify"}}
+    web_ports = set()
+    for rule in policy["spec"]["egress"]:
+        ports = {p["port"] for p in rule["ports"]}
+        if ports & {80, 443}:
+            web_ports |= ports
+            blocks = [peer["ipBlock"] for peer in rule["to"]]
+            ipv4 = next(block for block in blocks if block["cidr"] == "0.0.0.0/0")
+            assert set(ipv4["except"]) >= PRIVATE_NETWORKS
+            assert all("except" in block for block in blocks)
+        else:  # DNS, the datastores, SMTP: no web port anywhere
+            assert not ports & {80, 443, 8000, 8001, 8002, 8003, 8005, 8008}
+    assert web_ports == {80, 443}
 
 
 def test_only_the_gateway_is_reachable_from_outside(documents) -> None:

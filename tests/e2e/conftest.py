@@ -6,7 +6,7 @@ import pytest
 
 from tracker_localstack.processes import Service
 
-from .stack import Stack, running_stack
+from .stack import NOTIFY_PACE, Stack, running_stack
 
 __all__ = ["Stack"]  # the type the tests' `stack` fixture gives
 
@@ -49,7 +49,10 @@ def query_worker(service_env: dict[str, str]) -> Iterator[Service]:
 def stack(
     postgres_admin_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    """One stack for the session, with two realtime replicas."""
+    """One stack for the session, with two realtime replicas; notifications are looked for and
+    retried within seconds (test_notifications.py)."""
     data_dir = tmp_path_factory.mktemp("stack")
-    with running_stack(postgres_admin_url, redis_url, data_dir, REALTIME_REPLICAS="2") as stack:
+    with running_stack(
+        postgres_admin_url, redis_url, data_dir, REALTIME_REPLICAS="2", **NOTIFY_PACE
+    ) as stack:
         yield stack

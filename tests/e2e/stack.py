@@ -28,6 +28,10 @@ REPLICATED = tuple(
 )
 """The services `make run` runs replicas of (`INGEST_REPLICAS`, ...), as settings name them."""
 
+NOTIFY_PACE = {"NOTIFY_POLL_SECONDS": "0.25", "NOTIFY_RETRY_DELAYS_SECONDS": "[1,2]"}
+"""The notify service looks for work four times a second and retries after 1 s, then every 2 s
+(shipped: each second, and 10 s, 30 s, ... ): the tests see retries without waiting minutes."""
+
 STARTUP_SECONDS = 240
 """How long the stack may take to become healthy before the tests give up on it."""
 

@@ -64,11 +64,24 @@ APP_COMMANDS = {
         ["uvicorn", "tracker_gateway.portal.app:create_app", "--factory", "--host", "0.0.0.0",
          "--port", "8005"],
     ),
+    "notify": (
+        "notify",
+        ["uvicorn", "tracker_notify.app:create_app", "--factory", "--host", "0.0.0.0",
+         "--port", "8008"],
+    ),
     "migrate": ("query", ["python", "-m", "tracker_query.migrate"]),
+    "migrate-notify": ("notify", ["python", "-m", "tracker_notify.migrate"]),
 }  # fmt: skip
 # Services Traefik routes to (names used as `<name>@docker` in routes.yml) and their ports.
-ROUTED_PORTS = {"ingest": 8001, "query": 8002, "realtime": 8003, "portal": 8005, "web": 8080}
-SCALED = ("ingest", "query", "query-worker", "realtime")
+ROUTED_PORTS = {
+    "ingest": 8001,
+    "query": 8002,
+    "realtime": 8003,
+    "notify": 8008,
+    "portal": 8005,
+    "web": 8080,
+}
+SCALED = ("ingest", "query", "query-worker", "realtime", "notify")
 EXPECTED_SERVICES = {"traefik", "docker-api", "postgres", "redis", "web", *APP_COMMANDS}
 DOCKER_SOCKET = "/var/run/docker.sock"
 
@@ -381,7 +394,7 @@ def test_every_service_stage_of_the_dockerfile_is_built_by_compose(services) -> 
     stages = build_stages(dockerfile_instructions(ROOT / DOCKERFILE), {})
     runtime = [stage.name for stage in stages if stage.base == "runtime"]
     built = {services[name]["build"]["args"]["SERVICE"] for name in APP_COMMANDS}
-    assert sorted(runtime) == sorted(built) == ["gateway", "ingest", "query", "realtime"]
+    assert sorted(runtime) == sorted(built) == ["gateway", "ingest", "notify", "query", "realtime"]
     assert stages[-1].base == ""  # the image is the stage SERVICE names: no default
     with pytest.raises(AssertionError, match="build argument is missing"):
         image_stages(stages)
@@ -393,6 +406,7 @@ def test_every_service_stage_of_the_dockerfile_is_built_by_compose(services) -> 
         ("ingest", ["tracker-contracts", "tracker-ingest"]),
         ("query", ["tracker-contracts", "tracker-query"]),
         ("realtime", ["tracker-contracts", "tracker-realtime"]),
+        ("notify", ["tracker-contracts", "tracker-notify"]),
         ("gateway", ["tracker-contracts", "tracker-gateway"]),
     ],
 )
@@ -517,7 +531,7 @@ def test_the_key_check_plugin_is_loaded_from_the_repository(services) -> None:
     protected = [
         r for r in routes["http"]["routers"].values() if "api-key" in r.get("middlewares", [])
     ]
-    assert len(protected) == 4
+    assert len(protected) == 5
     assert all(r["middlewares"][0] == "api-key" for r in protected)
 
 
@@ -625,16 +639,23 @@ def test_startup_order(services) -> None:
             "postgres": "service_healthy",
             "redis": "service_healthy",
         }, name
+    assert depends_on(services["migrate-notify"]) == {"postgres": "service_healthy"}
+    assert depends_on(services["notify"]) == {
+        "migrate-notify": "service_completed_successfully",
+        "postgres": "service_healthy",
+        "redis": "service_healthy",
+    }
     for name in ("ingest", "realtime"):
         assert depends_on(services[name])["redis"] == "service_healthy", name
-    assert services["migrate"].get("restart", "no") == "no"
+    for name in ("migrate", "migrate-notify"):
+        assert services[name].get("restart", "no") == "no", name
 
 
 def test_services_reach_each_other_by_service_name(services) -> None:
     database_url = "postgresql+asyncpg://tracker:pg-secret@postgres:5432/tracker"
-    for name in ("migrate", "query", "query-worker"):
+    for name in ("migrate", "migrate-notify", "query", "query-worker", "notify"):
         assert as_mapping(services[name]["environment"])["DATABASE_URL"] == database_url
-    for name in ("ingest", "query", "query-worker", "realtime"):
+    for name in ("ingest", "query", "query-worker", "realtime", "notify"):
         redis_url = as_mapping(services[name]["environment"])["REDIS_URL"]
         assert redis_url == "redis://:rd-secret@redis:6379/0"
     assert as_mapping(services["postgres"]["environment"])["POSTGRES_PASSWORD"] == "pg-secret"
@@ -644,6 +665,7 @@ def test_services_reach_each_other_by_service_name(services) -> None:
         "PORTAL_QUERY_URL": "http://query:8002",
         "PORTAL_REALTIME_URL": "http://realtime:8003",
         "PORTAL_QUERY_WORKER_URL": "http://query-worker:8007",
+        "PORTAL_NOTIFY_URL": "http://notify:8008",
     }
     secret = load_compose({**TEST_ENV, "POSTGRES_PASSWORD": "s3cret"})["services"]
     assert ":s3cret@postgres:" in as_mapping(secret["query"]["environment"])["DATABASE_URL"]
@@ -651,5 +673,5 @@ def test_services_reach_each_other_by_service_name(services) -> None:
 
 
 def test_app_services_read_optional_settings_from_dot_env(services) -> None:
-    for name in ("ingest", "query", "query-worker", "realtime", "keys", "portal"):
+    for name in ("ingest", "query", "query-worker", "realtime", "notify", "keys", "portal"):
         assert services[name]["env_file"] == [{"path": ".env", "required": False}], name

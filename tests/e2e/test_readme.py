@@ -35,7 +35,7 @@ TROUBLE = re.compile(
     r"|(?i:\w+(warning|error|exception)\b)"
 )
 ROW = re.compile(r"  (?P<part>\S+(?: \S+)?)\s{2,}(?P<where>\S.*)")
-SERVICES = ["ingest", "query", "realtime", "portal", "web"]
+SERVICES = ["ingest", "query", "realtime", "notify", "portal", "web"]
 
 
 @dataclass(frozen=True)

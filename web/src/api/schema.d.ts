@@ -864,7 +864,28 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "task-notification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notification posted to a webhook channel
+         * @description Signed per Standard Webhooks with the channel's secret (`whsec_…`): the signature is `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>`. `webhook-id` is the same on every retry of a delivery: drop ids you have seen. Answer 2xx to accept; 4xx (except 408 and 429) refuses the message for good; anything else, or no answer within 10 s, is retried with backoff for up to a day.
+         */
+        post: operations["task_notificationtask_notification_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** DeadLetters */
@@ -888,6 +909,7 @@ export interface components {
          *         "database": "ok",
          *         "ingest": "degraded",
          *         "live feed": "ok",
+         *         "notify": "ok",
          *         "query": "ok",
          *         "query worker": "ok",
          *         "realtime": "ok",
@@ -904,6 +926,9 @@ export interface components {
          *         "ingest.2": {
          *           "ingest": "unreachable",
          *           "redis": "unreachable"
+         *         },
+         *         "notify": {
+         *           "notify": "ok"
          *         },
          *         "query": {
          *           "database": "ok",
@@ -1588,19 +1613,6 @@ export interface components {
              */
             database: "connected" | "unreachable";
         };
-        /** DeadLetterBacklogOut */
-        DeadLetterBacklogOut: {
-            /**
-             * Count
-             * @description Dead letters waiting to be re-driven or discarded.
-             */
-            count: number;
-            /**
-             * Oldest Age Seconds
-             * @description How long the oldest has waited.
-             */
-            oldest_age_seconds: number | null;
-        };
         /**
          * DeadLetterOut
          * @example {
@@ -1837,19 +1849,6 @@ export interface components {
             };
             /** @description What this event's step used (not a running total); null when it did not say. */
             usage: components["schemas"]["Usage"] | null;
-        };
-        /** HealthOut */
-        HealthOut: {
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "ok" | "error";
-            /**
-             * Stopped
-             * @description Loops of the process that have stopped.
-             */
-            stopped: string[];
         };
         /**
          * InboxOut
@@ -6529,6 +6528,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    task_notificationtask_notification_post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id, `dl_…`. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch of this attempt. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 signature>` */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPayload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

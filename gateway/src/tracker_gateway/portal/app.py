@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from .health import OK, shared_checks
-from .openapi import fetch_documents, merge
+from .openapi import DOCUMENTED_SERVICES, fetch_documents, merge
 from .settings import PortalSettings, get_portal_settings
 
 DESCRIPTION = """\
@@ -43,6 +43,7 @@ class SystemHealth(BaseModel):
                         "redis": "degraded",
                         "database": "ok",
                         "query worker": "ok",
+                        "notify": "ok",
                         "live feed": "ok",
                     },
                     "replicas": {
@@ -50,6 +51,7 @@ class SystemHealth(BaseModel):
                         "ingest.2": {"ingest": "unreachable", "redis": "unreachable"},
                         "query": {"query": "ok", "database": "ok"},
                         "query-worker": {"query worker": "ok"},
+                        "notify": {"notify": "ok"},
                         "realtime": {"realtime": "ok", "live feed": "ok"},
                     },
                     "checked_at": "2026-01-01T10:00:00.123456Z",
@@ -128,9 +130,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> dict[str, Any]:
-        documents = await fetch_documents(
-            request.app.state.client, urls, ("ingest", "query", "realtime")
-        )
+        documents = await fetch_documents(request.app.state.client, urls, DOCUMENTED_SERVICES)
         return merge(app.openapi(), documents)
 
     @app.get("/docs", include_in_schema=False)

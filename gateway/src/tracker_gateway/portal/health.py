@@ -31,6 +31,7 @@ CHECKS = (
     ("redis", "ingest", "/redis-check"),
     ("database", "query", "/db-check"),
     ("query worker", "query-worker", "/ready"),
+    ("notify", "notify", "/health"),
     ("live feed", "realtime", "/feed-check"),
 )
 LIVENESS = {service: name for name, service, _ in reversed(CHECKS)}

@@ -1,6 +1,8 @@
 """One OpenAPI document for the whole public API, assembled from the services' own documents."""
 
 import asyncio
+import json
+import re
 from typing import Any
 
 import httpx
@@ -25,7 +27,10 @@ BODY_LIMITS = {
 }
 RAW_BODY_PREFIX = "/v1/"  # OTLP: ingest reads and answers these bodies itself, not FastAPI
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-SERVICE_ONLY_PATHS = {"/health"}  # each service's liveness; the gateway's /health covers them
+# Each service's liveness and readiness; the gateway's /health covers them.
+SERVICE_ONLY_PATHS = {"/health", "/ready"}
+DOCUMENTED_SERVICES = ("ingest", "query", "realtime", "notify")
+"""The services whose documents make up the public one: those the gateway routes the API to."""
 
 # `{"detail": "..."}`: what the key check answers, and FastAPI's HTTPException.
 ERROR_SCHEMA_NAME = "ErrorDetail"
@@ -161,7 +166,11 @@ def merge(portal: dict[str, Any], services: dict[str, dict[str, Any] | None]) ->
         for path, operations in document.get("paths", {}).items():
             if path not in SERVICE_ONLY_PATHS:
                 merged["paths"][path] = _with_gateway_responses(path, operations)
-        schemas.update(document.get("components", {}).get("schemas", {}))
+        # Requests the system sends (the notify service's outgoing webhooks), as OpenAPI 3.1
+        # documents them: the receiver's side, so no gateway responses are added.
+        if outgoing := document.get("webhooks"):
+            merged["webhooks"] = {**merged.get("webhooks", {}), **outgoing}
+        schemas.update(_public_schemas(document))
     schemas[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
     merged["paths"]["/webhook/ws"] = WEBSOCKET_PATH
     if missing:
@@ -170,6 +179,25 @@ def merge(portal: dict[str, Any], services: dict[str, dict[str, Any] | None]) ->
             "description": f"Incomplete: no answer from {', '.join(missing)}.",
         }
     return dict(merged)
+
+
+def _public_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """The schemas a service's public paths and webhooks use, directly or through others: not
+    those of its own /health and /ready, whose names other services' schemas may share."""
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    public = [
+        operations
+        for path, operations in document.get("paths", {}).items()
+        if path not in SERVICE_ONLY_PATHS
+    ]
+    pending: list[Any] = [*public, document.get("webhooks", {})]
+    used: set[str] = set()
+    while pending:
+        for name in re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(pending.pop())):
+            if name not in used and name in schemas:
+                used.add(name)
+                pending.append(schemas[name])
+    return {name: schema for name, schema in schemas.items() if name in used}
 
 
 def _with_gateway_responses(path: str, operations: dict[str, Any]) -> dict[str, Any]:

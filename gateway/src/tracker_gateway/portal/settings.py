@@ -21,6 +21,7 @@ class PortalSettings(BaseSettings):
     query_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8002")]
     realtime_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8003")]
     query_worker_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8007")]
+    notify_url: ReplicaUrls = [AnyHttpUrl("http://127.0.0.1:8008")]
     check_timeout_seconds: float = Field(default=2.0, gt=0)
     health_cache_seconds: float = Field(
         default=1.0,
@@ -31,7 +32,9 @@ class PortalSettings(BaseSettings):
         ),
     )
 
-    @field_validator("ingest_url", "query_url", "realtime_url", "query_worker_url", mode="before")
+    @field_validator(
+        "ingest_url", "query_url", "realtime_url", "query_worker_url", "notify_url", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -45,6 +48,7 @@ class PortalSettings(BaseSettings):
             "query": _plain(self.query_url),
             "realtime": _plain(self.realtime_url),
             "query-worker": _plain(self.query_worker_url),
+            "notify": _plain(self.notify_url),
         }
 
 

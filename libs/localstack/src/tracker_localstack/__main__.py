@@ -32,6 +32,9 @@ DATABASE_NAME = "tracker"
 # Built by `make web` (which `make run` runs first).
 DASHBOARD_DIST = traefik.GATEWAY_DIR.parent / "web" / "dist"
 REPLICA_PORT_STEP = 100  # replica i of a service listens on its port + 100 * i
+# Each schema's migrations, run before any service starts: the query service's tables in
+# `public`, the notify service's in `notify`.
+MIGRATIONS = ("tracker_query.migrate", "tracker_notify.migrate")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,12 @@ def plan(settings: LocalSettings) -> dict[str, list[Process]]:
             "tracker_realtime.app:create_app",
             settings.realtime_port,
             settings.realtime_replicas,
+        ),
+        "notify": _replicas(
+            "notify",
+            "tracker_notify.app:create_app",
+            settings.notify_port,
+            settings.notify_replicas,
         ),
         "portal": [
             _uvicorn("portal", "tracker_gateway.portal.app:create_app", settings.portal_port)
@@ -186,7 +195,8 @@ def run(settings: LocalSettings) -> int:
             **_api_key_env(settings),
         }
         env |= _key_file_env(settings, env)
-        subprocess.run([sys.executable, "-m", "tracker_query.migrate"], env=env, check=True)
+        for migrations in MIGRATIONS:
+            subprocess.run([sys.executable, "-m", migrations], env=env, check=True)
         print("database schema is up to date")
 
         processes = plan(settings)

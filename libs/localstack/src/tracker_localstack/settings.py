@@ -31,9 +31,11 @@ class LocalSettings(BaseSettings):
     portal_port: int = 8005
     web_port: int = 8006
     query_worker_port: int = 8007
+    notify_port: int = 8008
     ingest_replicas: int = Field(default=1, ge=1, le=9)
     query_replicas: int = Field(default=1, ge=1, le=9)
     query_worker_replicas: int = Field(default=1, ge=1, le=9)
     realtime_replicas: int = Field(default=1, ge=1, le=9)
+    notify_replicas: int = Field(default=1, ge=1, le=9)
     api_key: SecretStr | None = None
     api_keys: SecretStr | None = None
