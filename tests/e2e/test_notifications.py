@@ -106,7 +106,13 @@ def test_an_admin_key_configures_a_read_key_only_reads_masked_and_other_projects
         "channel_ids": [webhook["id"]],
     }
     rules = {r["kind"]: r for r in api.client.get("/rules").json()["items"]}
-    assert set(rules) == {"task_failed", "task_stale", "needs_input", "task_finished"}
+    assert set(rules) == {
+        "task_failed",
+        "task_stale",
+        "needs_input",
+        "task_finished",
+        "budget_crossed",
+    }
     assert rules["needs_input"]["after_minutes"] == 5
     assert rules["task_finished"]["enabled"] is False
 

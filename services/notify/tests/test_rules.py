@@ -12,6 +12,7 @@ from sqlalchemy import text
 from tests.factories import event
 from tests.waiting import eventually_async
 from tracker_contracts import (
+    AnyTaskEvent,
     BudgetCrossedData,
     BudgetCrossedMessage,
     EventKind,
@@ -222,3 +223,25 @@ async def test_needs_input_from_the_stream_fires_and_a_newer_event_cancels(
     notify.clock.advance(minutes=6)
     [delivery] = await sent(notify, project, 1)
     assert delivery["task_id"] == "asks"
+
+
+async def test_a_failing_task_fires_once_until_it_is_heard_of_otherwise(
+    notify, project, receiver
+) -> None:
+    await notify.channel(project, name="h", type="webhook", url=receiver.url("/h"))
+    t0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+    def at(seconds: int, kind: EventKind) -> AnyTaskEvent:
+        when = (t0 + timedelta(seconds=seconds)).isoformat()
+        return event(kind, project=project, task_id="flaky", timestamp=when)
+
+    # One failure, reported three times (one of them late), then a retry that fails again.
+    await notify.publish(
+        at(1, EventKind.ERROR), at(2, EventKind.ERROR), at(0, EventKind.STATUS),
+        at(3, EventKind.ERROR),
+    )  # fmt: skip
+    await sent(notify, project, 1)
+    await notify.publish(at(10, EventKind.START), at(11, EventKind.ERROR), at(12, EventKind.ERROR))
+    await sent(notify, project, 2)
+    await asyncio.sleep(1)
+    assert len(receiver.at("/h")) == 2

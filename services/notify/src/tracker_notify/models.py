@@ -86,6 +86,16 @@ waits = Table(
     Index("ix_notify_waits_due_at", "due_at"),
 )
 
+failures = Table(
+    "failures",
+    metadata,
+    Column("project", Text, nullable=False),
+    Column("task_id", Text, nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False, comment="its first error's time"),
+    PrimaryKeyConstraint("project", "task_id"),
+    comment="failed tasks: further errors are the same failure until a newer other event",
+)
+
 deliveries = Table(
     "deliveries",
     metadata,

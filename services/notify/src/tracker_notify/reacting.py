@@ -1,6 +1,8 @@
 """What an event or a notice means for notifications:
 
-- an error opens a `task_failed` incident, a finish a `task_finished` one;
+- an error opens a `task_failed` incident unless the task is failing already: its further
+  errors are the same failure until any other event of the task that happened later (a
+  retry's start, a status, a finish); a finish opens a `task_finished` incident;
 - a status `needs_input` begins a wait (or, with `after_minutes` 0, fires at once); the due
   loop (`due.py`) fires waits still open `after_minutes` after the status;
 - any other event of the task that happened after the wait began ends it;
@@ -31,6 +33,7 @@ from .kinds import RuleKind
 from .messages import budget_summary
 from .notifying import Policy, notify
 from .payload import TaskInfo
+from .repositories.failures import begin_failure, end_failure
 from .repositories.rules import project_rule
 from .repositories.waits import begin_wait, end_wait
 
@@ -70,11 +73,19 @@ async def react_to_event(
         await _begin_waiting(session, policy, project, task, opened_by, now)
         return
     await end_wait(session, project, task.task_id, task.last_event_at)
-    kind = {ErrorEvent: RuleKind.TASK_FAILED, FinishEvent: RuleKind.TASK_FINISHED}.get(type(event))
-    if kind is not None:
+    if isinstance(event, ErrorEvent):
+        if await begin_failure(session, project, task.task_id, task.last_event_at):
+            await notify(
+                session, policy, kind=RuleKind.TASK_FAILED, project=project, task=task,
+                opened_by=opened_by, now=now,
+            )  # fmt: skip
+        return
+    await end_failure(session, project, task.task_id, task.last_event_at)
+    if isinstance(event, FinishEvent):
         await notify(
-            session, policy, kind=kind, project=project, task=task, opened_by=opened_by, now=now
-        )
+            session, policy, kind=RuleKind.TASK_FINISHED, project=project, task=task,
+            opened_by=opened_by, now=now,
+        )  # fmt: skip
 
 
 async def _begin_waiting(

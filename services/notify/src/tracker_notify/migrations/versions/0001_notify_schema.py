@@ -1,4 +1,4 @@
-"""The notify schema: channels, rules, incidents, waits, deliveries, debounce windows.
+"""The notify schema: channels, rules, incidents, waits, failures, deliveries, debounce windows.
 
 Revision ID: 0001
 Revises:
@@ -90,6 +90,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_notify_waits_due_at", "waits", ["due_at"], schema=SCHEMA)
     op.create_table(
+        "failures",
+        sa.Column("project", sa.Text(), nullable=False),
+        sa.Column("task_id", sa.Text(), nullable=False),
+        sa.Column(
+            "since", sa.DateTime(timezone=True), nullable=False, comment="its first error's time"
+        ),
+        sa.PrimaryKeyConstraint("project", "task_id", name="pk_failures"),
+        schema=SCHEMA,
+        comment="failed tasks: further errors are the same failure until a newer other event",
+    )
+    op.create_table(
         "deliveries",
         sa.Column("id", sa.Text(), nullable=False, comment="dl_<time-ordered>: the webhook-id"),
         sa.Column("project", sa.Text(), nullable=False),
@@ -147,5 +158,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("debounce_windows", "deliveries", "waits", "incidents", "rules", "channels"):
+    for table in (
+        "debounce_windows",
+        "deliveries",
+        "failures",
+        "waits",
+        "incidents",
+        "rules",
+        "channels",
+    ):
         op.drop_table(table, schema=SCHEMA)
