@@ -528,11 +528,20 @@ def test_the_key_check_plugin_is_loaded_from_the_repository(services) -> None:
     # ./plugins-local is resolved against Traefik's working directory.
     assert services["traefik"]["working_dir"] == "/"
     routes = yaml.safe_load(TRAEFIK_ROUTES.read_text())
-    protected = [
-        r for r in routes["http"]["routers"].values() if "api-key" in r.get("middlewares", [])
-    ]
-    assert len(protected) == 5
-    assert all(r["middlewares"][0] == "api-key" for r in protected)
+    protected = {
+        name: r
+        for name, r in routes["http"]["routers"].items()
+        if "api-key" in r.get("middlewares", [])
+    }
+    assert set(protected) == {
+        "webhooks",
+        "webhook-batch",
+        "otlp",
+        "live-feed",
+        "notifications",
+        "api",
+    }
+    assert all(r["middlewares"][0] == "api-key" for r in protected.values())
 
 
 def test_the_keys_service_writes_where_traefik_reads(services) -> None:

@@ -218,6 +218,7 @@ def test_health_checks_are_public_and_cover_every_part(stack: Stack) -> None:
         "redis": "ok",
         "database": "ok",
         "query worker": "ok",
+        "notify": "ok",
         "live feed": "ok",
     }
     assert httpx.get(f"{stack.url}/db-check").status_code == 200

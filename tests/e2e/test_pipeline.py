@@ -51,6 +51,7 @@ def test_seed_examples_flow_through_to_the_api(ingest, query, query_worker) -> N
         "active_tasks": 1,
         "completed_tasks": 1,
         "failed_tasks": 1,
+        "needs_input_tasks": 0,
         "average_duration": 1800.0,
         "usage": {
             "input_tokens": 0,

@@ -1,5 +1,7 @@
 """`/api/projects/{project}/notifications/channels`: where a project's notifications go."""
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from ..clock import utc_now
@@ -26,6 +28,10 @@ from .schemas import (
 
 PREFIX = "/api/projects/{project}/notifications"
 router = APIRouter(prefix=PREFIX, tags=["notifications"])
+
+_NO_CHANNEL: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The project has no channel with that id."}
+}
 
 
 def channel_out(channel: repository.Channel) -> ChannelOut:
@@ -92,12 +98,22 @@ async def add_channel(
     return CreatedChannelOut(**channel_out(created).model_dump(), secret=secret)
 
 
-@router.get("/channels/{channel_id}", summary="One channel", response_model=ChannelOut)
+@router.get(
+    "/channels/{channel_id}",
+    summary="One channel",
+    response_model=ChannelOut,
+    responses=_NO_CHANNEL,
+)
 async def get_channel(project: ReadableProject, channel_id: str, session: Session) -> ChannelOut:
     return channel_out(await _existing(session, project, channel_id))
 
 
-@router.patch("/channels/{channel_id}", summary="Change a channel", response_model=ChannelOut)
+@router.patch(
+    "/channels/{channel_id}",
+    summary="Change a channel",
+    response_model=ChannelOut,
+    responses=_NO_CHANNEL,
+)
 async def change_channel(
     project: WritableProject, channel_id: str, body: ChannelPatch, session: Session
 ) -> ChannelOut:
@@ -117,7 +133,12 @@ async def change_channel(
     return channel_out(await _existing(session, project, channel_id))
 
 
-@router.delete("/channels/{channel_id}", status_code=204, summary="Remove a channel and its log")
+@router.delete(
+    "/channels/{channel_id}",
+    status_code=204,
+    summary="Remove a channel and its log",
+    responses=_NO_CHANNEL,
+)
 async def remove_channel(project: WritableProject, channel_id: str, session: Session) -> Response:
     async with session.begin():
         if not await repository.remove_channel(session, project, channel_id):
@@ -130,6 +151,7 @@ async def remove_channel(project: WritableProject, channel_id: str, session: Ses
     status_code=202,
     summary="Send a test notification through the delivery log",
     response_model=DeliveryOut,
+    responses=_NO_CHANNEL,
 )
 async def test_channel(
     project: WritableProject, channel_id: str, session: Session, policy: CurrentPolicy
