@@ -31,6 +31,8 @@ export type ProjectSummary = Schemas["ProjectSummaryOut"];
 export type Outcomes = Schemas["OutcomesOut"];
 export type ErrorType = Schemas["ErrorTypeOut"];
 export type TimeSeries = Schemas["TimeSeriesOut"];
+export type StatsPage = Schemas["StatsPageOut"];
+export type UsagePage = Schemas["UsagePageOut"];
 /** `GET /api/dead-letters/summary` (admin keys only). */
 export type DeadLetterSummary = Schemas["DeadLetterSummaryOut"];
 

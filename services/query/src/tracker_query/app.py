@@ -22,6 +22,7 @@ from .api import (
     project_summaries,
     projects,
     stats,
+    stats_page,
     tasks,
 )
 from .db import create_reading_engine, create_sessionmaker, create_writing_engine
@@ -59,6 +60,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         housekeeping,
         agents,
         stats,
+        stats_page,
         project_summaries,
         dead_letters,
         health,
