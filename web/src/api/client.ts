@@ -1,4 +1,4 @@
-/** GET requests to the REST API with the key in `X-API-Key`; failures become `ApiError`. */
+/** Requests to the REST API with the key in `X-API-Key`; failures become `ApiError`. */
 
 export type QueryValue = string | number | boolean | null | undefined | readonly string[];
 export type QueryParams = Record<string, QueryValue>;
@@ -48,6 +48,32 @@ export async function apiGet<T>(
   }
   if (!response.ok) throw new ApiError(response.status, await describeFailure(response));
   return { data: (await response.json()) as T, headers: response.headers };
+}
+
+/** A change (`POST`, `PUT`, `PATCH`, `DELETE`) with a JSON body; the answer's JSON, or
+ * undefined for 204 No Content. */
+export async function apiSend<T>(
+  method: "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  apiKey: string,
+  body?: unknown,
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: {
+        "X-API-Key": apiKey,
+        Accept: "application/json",
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "The server cannot be reached. Is the gateway running?");
+  }
+  if (!response.ok) throw new ApiError(response.status, await describeFailure(response));
+  return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
 /** The API's own words: `{"detail": "..."}` or a validation error naming the field. */
