@@ -64,6 +64,9 @@ describe("channel form", () => {
     expect(channelProblems({ ...draft, to: "a@x.org, nobody" }).to).toBe(
       "Not an email address: nobody",
     );
+    const many = Array.from({ length: 21 }, (_, n) => `p${n}@x.org`);
+    expect(channelProblems({ ...draft, to: many.join(", ") }).to).toBe("At most 20 addresses.");
+    expect(channelProblems({ ...draft, to: many.slice(1).join(", ") })).toEqual({});
   });
 
   it("sends a URL or a list of addresses, trimmed, enabled", () => {

@@ -18,6 +18,7 @@ export const CHANNEL_TYPES: { type: ChannelType; label: string; hint: string }[]
 ];
 
 export const MAX_CHANNEL_NAME = 100;
+export const MAX_RECIPIENTS = 20;
 
 export interface ChannelDraft {
   name: string;
@@ -68,6 +69,9 @@ export function channelProblems(draft: ChannelDraft): DraftProblems {
     const wrong = addresses.find((address) => !EMAIL.test(address));
     if (addresses.length === 0) problems.to = "Enter at least one address.";
     else if (wrong) problems.to = `Not an email address: ${wrong}`;
+    else if (addresses.length > MAX_RECIPIENTS) {
+      problems.to = `At most ${MAX_RECIPIENTS} addresses.`;
+    }
   } else {
     const problem = httpUrlProblem(draft.url, draft.type);
     if (problem) problems.url = problem;

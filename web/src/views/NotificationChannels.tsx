@@ -304,7 +304,7 @@ function ChannelRow({
               })
             }
           >
-            <Send /> Send test
+            <Send /> Send test notification
           </Button>
           {!confirming && (
             <Button
