@@ -21,6 +21,7 @@ from typing import Any
 from tracker_gateway.portal.app import create_app as create_portal
 from tracker_gateway.portal.openapi import merge
 from tracker_ingest.app import create_app as create_ingest
+from tracker_notify.app import create_app as create_notify
 from tracker_query.app import create_app as create_query
 from tracker_realtime.app import create_app as create_realtime
 
@@ -33,6 +34,7 @@ def build() -> dict[str, Any]:
         "ingest": create_ingest().openapi(),
         "query": create_query().openapi(),
         "realtime": create_realtime().openapi(),
+        "notify": create_notify().openapi(),
     }
     return merge(create_portal().openapi(), services)
 

@@ -148,7 +148,10 @@ def probe_path(container: dict[str, Any], probe: str) -> str:
 
 def setting_names(settings: type[BaseSettings]) -> set[str]:
     prefix = settings.model_config.get("env_prefix", "")
-    return {f"{prefix}{name}".upper() for name in settings.model_fields}
+    return {
+        (alias if isinstance(alias := field.validation_alias, str) else f"{prefix}{name}").upper()
+        for name, field in settings.model_fields.items()
+    }
 
 
 def routes_of(app: str) -> set[str]:

@@ -28,9 +28,14 @@ def test_the_document_covers_every_service_as_the_gateway_serves_it() -> None:
         "/api/projects/{project_name}/tasks",  # query
         "/api/stats",
         "/api/websocket/stats",  # realtime
+        "/api/projects/{project}/notifications/channels",  # notify
+        "/api/projects/{project}/notifications/deliveries",
         "/webhook/ws",  # described by the portal
     } <= set(document["paths"])
     start = document["paths"]["/webhook/start"]["post"]
     assert start["security"] == [{"APIKeyHeader": []}]
     assert {"401", "403", "413", "429"} <= set(start["responses"])
-    assert {"TaskOut", "StatsOut", "ErrorDetail"} <= set(document["components"]["schemas"])
+    assert {"TaskOut", "StatsOut", "ErrorDetail", "ChannelOut"} <= set(
+        document["components"]["schemas"]
+    )
+    assert "/ready" not in document["paths"]  # each service's own, never through the gateway

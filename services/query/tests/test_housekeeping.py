@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from tests.factories import event
 from tests.plans import plan_of, sent_statements
 from tests.waiting import eventually_async
-from tracker_contracts import EventKind, notices_channel
+from tracker_contracts import EventKind, decode_notice, notices_channel, notices_stream
 from tracker_localstack.databases import plain_dsn
 from tracker_query.db import create_sessionmaker, create_sweep_engine
 from tracker_query.settings import QuerySettings
@@ -121,6 +121,10 @@ async def test_a_silent_task_becomes_stale_is_announced_and_revives(api, apply, 
     message = json.loads(notice["data"])
     assert message["type"] == "task_stale"
     assert (message["data"]["task_id"], message["data"]["status"]) == ("silent", "stale")
+    async with Redis.from_url(str(settings.redis_url)) as redis:
+        [(_, fields)] = await redis.xrange(notices_stream(settings.events_stream))
+    kept = decode_notice(fields)
+    assert (kept.data.project, kept.data.task_id) == ("quiet", "silent")
     listed = (await api.get("/api/projects/quiet/tasks?status=stale")).json()
     assert [t["task_id"] for t in listed] == ["silent"]
     assert (await api.get("/api/stats")).json()["active_tasks"] == 1

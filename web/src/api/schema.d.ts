@@ -648,6 +648,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's channels */
+        get: operations["list_channels_api_projects__project__notifications_channels_get"];
+        put?: never;
+        /** Add a channel (a webhook's signing secret is in this answer only) */
+        post: operations["add_channel_api_projects__project__notifications_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/notifications/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One channel */
+        get: operations["get_channel_api_projects__project__notifications_channels__channel_id__get"];
+        put?: never;
+        post?: never;
+        /** Remove a channel and its log */
+        delete: operations["remove_channel_api_projects__project__notifications_channels__channel_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change a channel */
+        patch: operations["change_channel_api_projects__project__notifications_channels__channel_id__patch"];
+        trace?: never;
+    };
+    "/api/projects/{project}/notifications/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test notification through the delivery log */
+        post: operations["test_channel_api_projects__project__notifications_channels__channel_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/notifications/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every kind's rule, defaults filled in */
+        get: operations["rules_api_projects__project__notifications_rules_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/notifications/rules/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set one kind's rule */
+        put: operations["put_rule_api_projects__project__notifications_rules__kind__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log, newest first */
+        get: operations["deliveries_api_projects__project__notifications_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhook/ws": {
         parameters: {
             query?: never;
@@ -1533,12 +1638,14 @@ export interface components {
         HealthOut: {
             /**
              * Status
-             * @description The process is alive (200 whatever else).
-             * @constant
+             * @enum {string}
              */
-            status: "ok";
-            /** @description Events set aside (`GET /api/dead-letters`); null while Redis does not answer. */
-            dead_letters: components["schemas"]["DeadLetterBacklogOut"] | null;
+            status: "ok" | "error";
+            /**
+             * Stopped
+             * @description Loops of the process that have stopped.
+             */
+            stopped: string[];
         };
         /**
          * OutcomesOut
@@ -2353,6 +2460,290 @@ export interface components {
             project_connections: {
                 [key: string]: number;
             };
+        };
+        /** ChannelIn */
+        ChannelIn: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "email";
+            /**
+             * Url
+             * @description webhook and slack: where to post.
+             */
+            url?: string | null;
+            /**
+             * To
+             * @description email: the recipients.
+             */
+            to?: string[] | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** ChannelOut */
+        ChannelOut: {
+            /**
+             * Id
+             * @example ch_3q2Yl8sJk1n0p4VbQm7w1A
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "email";
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Target
+             * @description webhook and slack: the URL with its path cut short after the host (the full URL is never shown again); email: the addresses.
+             * @example https://hooks.slack.com/services/T0…
+             */
+            target: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            last_delivery: components["schemas"]["LastDeliveryOut"] | null;
+        };
+        /** ChannelPatch */
+        ChannelPatch: {
+            /** Name */
+            name?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Url */
+            url?: string | null;
+            /** To */
+            to?: string[] | null;
+        };
+        /** ChannelsOut */
+        ChannelsOut: {
+            /** Items */
+            items: components["schemas"]["ChannelOut"][];
+        };
+        /** CreatedChannelOut */
+        CreatedChannelOut: {
+            /**
+             * Id
+             * @example ch_3q2Yl8sJk1n0p4VbQm7w1A
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "email";
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Target
+             * @description webhook and slack: the URL with its path cut short after the host (the full URL is never shown again); email: the addresses.
+             * @example https://hooks.slack.com/services/T0…
+             */
+            target: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            last_delivery: components["schemas"]["LastDeliveryOut"] | null;
+            /**
+             * Secret
+             * @description webhook only: the signing secret, shown this once.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret?: string | null;
+        };
+        /** DeliveriesOut */
+        DeliveriesOut: {
+            /** Items */
+            items: components["schemas"]["DeliveryOut"][];
+            /**
+             * Next Before
+             * @description Pass as `before` for the next (older) page.
+             */
+            next_before: string | null;
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /**
+             * Id
+             * @example dl_18c2f4a1b2c3a9f0e1d2c3b
+             */
+            id: string;
+            /** Channel Id */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string;
+            /** Kind */
+            kind: components["schemas"]["RuleKind"] | "test";
+            /** Task Id */
+            task_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "retrying" | "sent" | "failed";
+            /** Attempts */
+            attempts: number;
+            /** Response Code */
+            response_code: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Sent At */
+            sent_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Summary */
+            summary: string;
+        };
+        /** LastDeliveryOut */
+        LastDeliveryOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "retrying" | "sent" | "failed";
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Response Code */
+            response_code: number | null;
+        };
+        /**
+         * NotificationPayload
+         * @description What a webhook channel receives, signed per Standard Webhooks (`webhook-id` is `id`,
+         *     the same on every retry: receivers drop a message whose id they have seen).
+         */
+        NotificationPayload: {
+            /**
+             * Id
+             * @description The delivery's id, also the `webhook-id` header.
+             */
+            id: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "task.failed" | "task.stale" | "task.needs_input" | "task.finished" | "test";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the notification was created.
+             */
+            timestamp: string;
+            /** Project */
+            project: string;
+            /** @description Null for a test and for a digest. */
+            task: components["schemas"]["TaskInfo"] | null;
+            /**
+             * Summary
+             * @description One line for people.
+             * @example Task build-42 failed in project web
+             */
+            summary: string;
+            /**
+             * Url
+             * @description The task on the dashboard (null without DASHBOARD_URL).
+             */
+            url: string | null;
+        };
+        /** RuleIn */
+        RuleIn: {
+            /** Enabled */
+            enabled: boolean;
+            /** After Minutes */
+            after_minutes?: number | null;
+            /** Channel Ids */
+            channel_ids?: string[] | null;
+        };
+        /**
+         * RuleKind
+         * @description What a rule watches for; every kind has a default (`DEFAULT_RULES`).
+         * @enum {string}
+         */
+        RuleKind: "task_failed" | "task_stale" | "needs_input" | "task_finished";
+        /** RuleOut */
+        RuleOut: {
+            kind: components["schemas"]["RuleKind"];
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * After Minutes
+             * @description needs_input only: minutes of waiting first.
+             */
+            after_minutes: number | null;
+            /**
+             * Channel Ids
+             * @description Empty: every enabled channel of the project.
+             */
+            channel_ids: string[];
+        };
+        /** RulesOut */
+        RulesOut: {
+            /** Items */
+            items: components["schemas"]["RuleOut"][];
+        };
+        /**
+         * TaskInfo
+         * @description The task as the event that opened the incident told it.
+         */
+        TaskInfo: {
+            /**
+             * Task Id
+             * @example build-42
+             */
+            task_id: string;
+            /**
+             * Title
+             * @example Build the release
+             */
+            title: string;
+            /**
+             * Agent
+             * @example builder-1
+             */
+            agent: string;
+            /**
+             * Status
+             * @example failed
+             */
+            status: string;
+            /**
+             * Progress
+             * @example 80
+             */
+            progress?: number | null;
+            /**
+             * Last Message
+             * @example ImportError: no module named x
+             */
+            last_message?: string | null;
+            /**
+             * Last Event At
+             * Format: date-time
+             * @example 2026-12-03T10:00:00Z
+             */
+            last_event_at: string;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -4815,6 +5206,576 @@ export interface operations {
             /** @description The feed is not reading (Redis away or starting). */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_channels_api_projects__project__notifications_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelsOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    add_channel_api_projects__project__notifications_channels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedChannelOut"];
+                };
+            };
+            /** @description The body could not be read (for one, it is not valid UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_channel_api_projects__project__notifications_channels__channel_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    remove_channel_api_projects__project__notifications_channels__channel_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    change_channel_api_projects__project__notifications_channels__channel_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description The body could not be read (for one, it is not valid UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    test_channel_api_projects__project__notifications_channels__channel_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    rules_api_projects__project__notifications_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    put_rule_api_projects__project__notifications_rules__kind__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["RuleKind"];
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleOut"];
+                };
+            };
+            /** @description The body could not be read (for one, it is not valid UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliveries_api_projects__project__notifications_deliveries_get: {
+        parameters: {
+            query?: {
+                channel_id?: string | null;
+                status?: ("pending" | "retrying" | "sent" | "failed") | null;
+                limit?: number;
+                /** @description A delivery id: older ones only. */
+                before?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveriesOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -29,10 +29,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tracker_contracts import (
+    NOTICES_STREAM_MAX_LENGTH,
     TaskStaleData,
     TaskStaleMessage,
     TaskStatus,
+    encode_notice,
     notices_channel,
+    notices_stream,
 )
 
 from .settings import QuerySettings
@@ -189,8 +192,11 @@ class Sweeper:
 def announcer(
     redis: Redis, settings: QuerySettings
 ) -> Callable[[list[StaleTask]], Awaitable[None]]:
-    """Announce stale tasks on the notices channel, which every realtime replica relays."""
+    """Announce stale tasks on the notices channel, which every realtime replica relays, and
+    append them to the notices stream, which readers in consumer groups (notifications) take
+    each once. Announced after the stale tasks' commit: a worker dying in between loses them."""
     channel = notices_channel(settings.events_stream)
+    stream = notices_stream(settings.events_stream)
 
     async def announce(stale: list[StaleTask]) -> None:
         for task in stale:
@@ -202,6 +208,15 @@ def announcer(
                 progress=task.progress,
                 last_event_at=task.silent_since,
             )
-            await redis.publish(channel, TaskStaleMessage(data=data).model_dump_json())
+            notice = TaskStaleMessage(data=data)
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.publish(channel, notice.model_dump_json())
+                pipe.xadd(
+                    stream,
+                    encode_notice(notice),  # type: ignore[arg-type]
+                    maxlen=NOTICES_STREAM_MAX_LENGTH,
+                    approximate=True,
+                )
+                await pipe.execute()
 
     return announce

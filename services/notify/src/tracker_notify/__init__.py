@@ -1,0 +1,2 @@
+"""Agent Task Tracker notifications: rules over the event stream, delivered to webhooks, Slack
+and email."""

@@ -1,0 +1,1 @@
+"""The HTTP API of the notify service: health, channels, rules and the delivery log."""

@@ -1,0 +1,1 @@
+"""All SQL of the service, one module per table it owns."""
