@@ -1,83 +1,26 @@
 /** The notification settings of a project (`/api/projects/{project}/notifications…`, served by
- * the notify service). The types are written from the agreed contract; once the service's
- * OpenAPI document joins the generated `schema.d.ts`, they become aliases of its schemas here,
- * and nothing else changes. */
+ * the notify service): its answers under the names the dashboard uses, generated from the
+ * OpenAPI document like those of `types.ts`, and the calls that change settings. */
+import type { components } from "./schema";
 import { apiSend } from "./client";
 
-export type ChannelType = "webhook" | "slack" | "email";
-/** What can set a notification off; the list grows (budgets), so code keys on these names. */
-export type RuleKind = "task_failed" | "task_stale" | "needs_input" | "task_finished";
-export type DeliveryStatus = "pending" | "retrying" | "sent" | "failed";
+type Schemas = components["schemas"];
 
-export interface LastDelivery {
-  status: DeliveryStatus;
-  at: string;
-  response_code: number | null;
-}
-
-export interface Channel {
-  id: string;
-  name: string;
-  type: ChannelType;
-  enabled: boolean;
-  /** Webhook and Slack: the URL masked after its host; email: the addresses. */
-  target: string;
-  created_at: string;
-  last_delivery: LastDelivery | null;
-}
-
+export type Channel = Schemas["ChannelOut"];
+export type ChannelType = Channel["type"];
 /** The answer to creating a channel: a webhook's signing secret is shown this once. */
-export interface CreatedChannel extends Channel {
-  secret?: string | null;
-}
-
-export type ChannelIn =
-  | { name: string; type: "webhook" | "slack"; url: string; enabled: boolean }
-  | { name: string; type: "email"; to: string[]; enabled: boolean };
-
-export interface ChannelPatch {
-  name?: string;
-  enabled?: boolean;
-  url?: string;
-  to?: string[];
-}
-
-export interface Rule {
-  kind: RuleKind;
-  enabled: boolean;
-  /** `needs_input` only: minutes a task may wait for input before it is told. */
-  after_minutes: number | null;
-  /** Empty: every enabled channel of the project. */
-  channel_ids: string[];
-}
-
-export interface RuleIn {
-  enabled: boolean;
-  after_minutes?: number | null;
-  channel_ids?: string[];
-}
-
-export interface Delivery {
-  id: string;
-  channel_id: string;
-  channel_name: string;
-  kind: RuleKind | "test";
-  task_id: string | null;
-  status: DeliveryStatus;
-  attempts: number;
-  response_code: number | null;
-  error: string | null;
-  created_at: string;
-  sent_at: string | null;
-  next_attempt_at: string | null;
-  summary: string;
-}
-
-export interface DeliveryPage {
-  items: Delivery[];
-  /** Pass as `before` for the next, older page; null on the last one. */
-  next_before: string | null;
-}
+export type CreatedChannel = Schemas["CreatedChannelOut"];
+export type ChannelIn = Schemas["ChannelIn"];
+export type ChannelPatch = Schemas["ChannelPatch"];
+/** What can set a notification off; the list grows (budgets), so code keys on these names. */
+export type RuleKind = Schemas["RuleKind"];
+export type Rule = Schemas["RuleOut"];
+export type RuleIn = Schemas["RuleIn"];
+export type Delivery = Schemas["DeliveryOut"];
+export type DeliveryStatus = Delivery["status"];
+export type DeliveryPage = Schemas["DeliveriesOut"];
+export type ChannelList = Schemas["ChannelsOut"];
+export type RuleList = Schemas["RulesOut"];
 
 export interface DeliveryQuery {
   channel_id?: string;

@@ -1,6 +1,6 @@
 import { Lock } from "lucide-react";
 import { useMemo, useState } from "react";
-import { notificationsPath, notifyApi, type Channel, type Rule } from "@/api/notify";
+import { notificationsPath, notifyApi, type ChannelList, type RuleList } from "@/api/notify";
 import { useApiKey } from "@/auth/KeyContext";
 import { ErrorBanner } from "@/components/ErrorBanner";
 import { Breadcrumbs, PageHeader } from "@/components/PageHeader";
@@ -20,8 +20,8 @@ export function NotificationSettings({ project }: { project: string }) {
   const api = useMemo(() => notifyApi(project, apiKey ?? ""), [project, apiKey]);
   const admin = useAdminKey();
   const readOnly = admin === false;
-  const channels = useApi<{ items: Channel[] }>(notificationsPath(project, "/channels"));
-  const rules = useApi<{ items: Rule[] }>(notificationsPath(project, "/rules"));
+  const channels = useApi<ChannelList>(notificationsPath(project, "/channels"));
+  const rules = useApi<RuleList>(notificationsPath(project, "/rules"));
   const [logRefresh, setLogRefresh] = useState(0);
   const channelList = channels.data?.items;
   const error = channels.error ?? rules.error;
