@@ -2,7 +2,7 @@
  * the notify service): its answers under the names the dashboard uses, generated from the
  * OpenAPI document like those of `types.ts`, and the calls that change settings. */
 import type { components } from "./schema";
-import { apiSend } from "./client";
+import { apiGet, apiSend } from "./client";
 
 type Schemas = components["schemas"];
 
@@ -45,6 +45,12 @@ export function notifyApi(project: string, apiKey: string) {
       apiSend<Channel>("PATCH", channel(id), apiKey, patch),
     deleteChannel: (id: string) => apiSend<undefined>("DELETE", channel(id), apiKey),
     testChannel: (id: string) => apiSend<Delivery>("POST", channel(id, "/test"), apiKey),
+    /** The delivery of that id as the log shows it now, if it is among the channel's newest. */
+    delivery: async (channelId: string, id: string) => {
+      const query = { channel_id: channelId, limit: 20 };
+      const { data } = await apiGet<DeliveryPage>(path("/deliveries"), apiKey, query);
+      return data.items.find((delivery) => delivery.id === id);
+    },
     putRule: (kind: RuleKind, body: RuleIn) =>
       apiSend<Rule>("PUT", path(`/rules/${kind}`), apiKey, body),
   };

@@ -18,7 +18,7 @@ import {
 } from "@/components/ui/table";
 import { useApi } from "@/hooks/useApi";
 import { DELIVERY_STATUSES, deliveryQuery } from "@/lib/notifyForms";
-import { selectClass } from "./NotificationChannels";
+import { selectClass } from "./TaskFilters";
 
 const KIND_LABELS: Record<string, string> = {
   task_failed: "Task failed",

@@ -18,9 +18,7 @@ import {
   type DraftProblems,
 } from "@/lib/notifyForms";
 import { cn } from "@/lib/utils";
-
-export const selectClass =
-  "border-input dark:bg-input/30 bg-background h-9 rounded-md border px-2.5 text-sm shadow-xs outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50 disabled:cursor-not-allowed disabled:opacity-50";
+import { selectClass } from "./TaskFilters";
 
 /** Says why a change failed, in a toast: the API's words, or what a read-only key lacks. */
 export function reportFailure(what: string, error: unknown): void {
@@ -31,6 +29,10 @@ export function reportFailure(what: string, error: unknown): void {
       : `${what}: ${failure.message}`,
   );
 }
+
+/** How often, and how far apart, a test notification's delivery is asked for. */
+const TEST_FOLLOW_TRIES = 10;
+const TEST_FOLLOW_MS = 1500;
 
 const TYPE_LABELS = Object.fromEntries(CHANNEL_TYPES.map((t) => [t.type, t.label]));
 
@@ -252,6 +254,19 @@ function ChannelRow({
       setBusy(false);
     }
   };
+  // The test's delivery as the log has it, until it is sent, failed or retrying.
+  const followTest = async (delivery: Delivery) => {
+    for (let attempt = 0; attempt < TEST_FOLLOW_TRIES; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, TEST_FOLLOW_MS));
+      const now = await api.delivery(channel.id, delivery.id).catch(() => undefined);
+      if (!now) continue;
+      setTested(now);
+      if (now.status !== "pending") {
+        onTested(now);
+        return;
+      }
+    }
+  };
   const last = channel.last_delivery;
   return (
     <li data-testid="channel" data-channel-id={channel.id} className="flex flex-col gap-2 py-3">
@@ -301,6 +316,7 @@ function ChannelRow({
                 const delivery = await api.testChannel(channel.id);
                 setTested(delivery);
                 onTested(delivery);
+                void followTest(delivery);
               })
             }
           >
@@ -354,9 +370,7 @@ function ChannelRow({
           <span className="font-medium">Test notification</span>
           <DeliveryStatusBadge status={tested.status} />
           {tested.response_code != null && <span>HTTP {tested.response_code}</span>}
-          <span className="text-muted-foreground truncate">
-            {tested.error ?? tested.summary} · follow it in the delivery log below
-          </span>
+          <span className="text-muted-foreground truncate">{tested.error ?? tested.summary}</span>
         </div>
       )}
     </li>

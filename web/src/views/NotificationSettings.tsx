@@ -67,7 +67,11 @@ export function NotificationSettings({ project }: { project: string }) {
           void channels.reload();
           setLogRefresh((n) => n + 1);
         }}
-        onTested={() => setLogRefresh((n) => n + 1)}
+        onTested={() => {
+          // The channel's last delivery and the log follow the test.
+          void channels.reload();
+          setLogRefresh((n) => n + 1);
+        }}
       />
       <NotificationRules
         rules={rules.data?.items}
