@@ -22,6 +22,13 @@ const Statistics = lazy(() =>
   import("@/views/Statistics").then((module) => ({ default: module.Statistics })),
 );
 
+// Settings a few readers open now and then: not in the first screen's bundle either.
+const NotificationSettings = lazy(() =>
+  import("@/views/NotificationSettings").then((module) => ({
+    default: module.NotificationSettings,
+  })),
+);
+
 function Dashboard({ apiKey }: { apiKey: string }) {
   return (
     <LiveProvider apiKey={apiKey}>
@@ -32,6 +39,13 @@ function Dashboard({ apiKey }: { apiKey: string }) {
           </Route>
           <Route path="/projects/:name">
             {({ name }) => <ProjectTasks key={name} project={routeParam(name)} />}
+          </Route>
+          <Route path="/projects/:name/notifications">
+            {({ name }) => (
+              <Suspense fallback={<Skeleton className="h-96 rounded-xl" />}>
+                <NotificationSettings key={name} project={routeParam(name)} />
+              </Suspense>
+            )}
           </Route>
           <Route path="/projects/:name/tasks/:taskId">
             {({ name, taskId }) => (

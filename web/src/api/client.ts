@@ -52,19 +52,30 @@ export async function apiGet<T>(
   return { data: (await response.json()) as T, headers: response.headers };
 }
 
-/** POSTs `body` as JSON; resolves once the API accepted it (its answer body is not read). */
-export async function apiPost(path: string, apiKey: string, body: unknown): Promise<void> {
+/** A change (`POST`, `PUT`, `PATCH`, `DELETE`) with a JSON body; the answer's JSON, or
+ * undefined for 204 No Content. */
+export async function apiSend<T>(
+  method: "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  apiKey: string,
+  body?: unknown,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
-      method: "POST",
-      headers: { "X-API-Key": apiKey, "Content-Type": "application/json" },
-      body: JSON.stringify(body),
+      method,
+      headers: {
+        "X-API-Key": apiKey,
+        Accept: "application/json",
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, UNREACHABLE);
   }
   if (!response.ok) throw new ApiError(response.status, await describeFailure(response));
+  return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
 /** The API's own words: `{"detail": "..."}` or a validation error naming the field. */

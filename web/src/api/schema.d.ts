@@ -505,6 +505,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the statistics page shows, in one answer
+         * @description The answers of `/api/stats`, `/outcomes`, `/timeseries`, `/errors`, `/projects` and the usage endpoints for the same filter and bucket.
+         */
+        get: operations["get_stats_page_api_stats_page_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stats/projects/summary": {
         parameters: {
             query?: never;
@@ -2344,6 +2364,26 @@ export interface components {
             /** @description Tokens and cost the events in the filter reported (by when each happened and the agent that reported it); cost per currency. */
             usage: components["schemas"]["UsageTotalsOut"];
         };
+        /** StatsPageOut */
+        StatsPageOut: {
+            /** @description As `/api/stats`. */
+            totals: components["schemas"]["StatsOut"];
+            /** @description As `/api/stats/outcomes`. */
+            outcomes: components["schemas"]["OutcomesOut"];
+            /** @description As `/api/stats/timeseries`. */
+            timeseries: components["schemas"]["TimeSeriesOut"];
+            /**
+             * Errors
+             * @description As `/api/stats/errors`.
+             */
+            errors: components["schemas"]["ErrorTypeOut"][];
+            /**
+             * Projects
+             * @description As `/api/stats/projects`.
+             */
+            projects: components["schemas"]["ProjectStatsOut"][];
+            usage: components["schemas"]["UsagePageOut"];
+        };
         /**
          * SummarySort
          * @enum {string}
@@ -2576,6 +2616,32 @@ export interface components {
          * @enum {string}
          */
         UsageKey: "project" | "agent" | "model" | "day";
+        /** UsagePageOut */
+        UsagePageOut: {
+            /** @description As `/api/stats/usage/timeseries`. */
+            series: components["schemas"]["UsageSeriesOut"];
+            /**
+             * By Model
+             * @description As `/api/stats/usage?by=model`.
+             */
+            by_model: components["schemas"]["UsageShareOut"][];
+            /**
+             * By Agent
+             * @description As `/api/stats/usage?by=agent`.
+             */
+            by_agent: components["schemas"]["UsageShareOut"][];
+            /**
+             * Currency
+             * @description The currency most was spent in over the series (USD when none was).
+             * @example USD
+             */
+            currency: string;
+            /**
+             * Costly Tasks
+             * @description As `/api/stats/usage/tasks`, ranked in `currency`.
+             */
+            costly_tasks: components["schemas"]["CostlyTaskOut"][];
+        };
         /**
          * UsagePointOut
          * @example {
@@ -5058,6 +5124,74 @@ export interface operations {
             };
         };
     };
+    get_stats_page_api_stats_page_get: {
+        parameters: {
+            query?: {
+                bucket?: components["schemas"]["BucketUnit"];
+                errors_limit?: number;
+                costly_limit?: number;
+                /** @description Only these projects; repeatable. */
+                project?: string[];
+                /** @description Only this agent's tasks (for usage: what this agent reported). */
+                agent?: string | null;
+                /** @description Tasks started at or after (for usage: events that happened). */
+                since?: string | null;
+                /** @description Tasks started before (for usage: events that happened). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsPageOut"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The API key's scope does not allow this route, or the key is limited to other projects. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests with this API key. Answered by the gateway: the plain text `Too Many Requests`, without a Content-Type. Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     get_project_summaries_api_stats_projects_summary_get: {
         parameters: {
             query?: {
@@ -6079,6 +6213,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The project has no channel with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -6135,6 +6276,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
+            };
+            /** @description The project has no channel with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -6208,6 +6356,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The project has no channel with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -6266,6 +6421,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
+            };
+            /** @description The project has no channel with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -37,6 +37,8 @@ export type InboxTask = Schemas["InboxTaskOut"];
 export type InboxReason = Schemas["InboxReason"];
 /** `GET /api/projects/{project}/budget`: the budget this period and what is spent of it. */
 export type BudgetStatus = Schemas["BudgetStatusOut"];
+export type StatsPage = Schemas["StatsPageOut"];
+export type UsagePage = Schemas["UsagePageOut"];
 /** `GET /api/dead-letters/summary` (admin keys only). */
 export type DeadLetterSummary = Schemas["DeadLetterSummaryOut"];
 

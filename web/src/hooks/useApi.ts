@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { startTransition, useCallback, useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
 import { ApiError, apiGet, type QueryParams } from "@/api/client";
 import { SingleFlight } from "@/api/singleFlight";
@@ -40,18 +40,26 @@ export function useApi<T>(path: string | null, params: QueryParams = {}, refresh
       try {
         const { data, headers } = await apiGet<T>(path, apiKey, wanted, signal);
         if (signal.aborted) return;
+        const reloaded = loaded.current;
         loaded.current = true;
         // An answer equal to the one shown changes nothing on the page: a live view reloading
         // every few seconds re-renders only what changed.
-        setAnswer((previous) => {
-          const shared = shareUnchanged(previous.data, data);
-          const unchanged =
-            shared === previous.data &&
-            !previous.error &&
-            !previous.loading &&
-            sameHeaders(previous.headers, headers);
-          return unchanged ? previous : { data: shared, headers, error: undefined, loading: false };
-        });
+        const show = () =>
+          setAnswer((previous) => {
+            const shared = shareUnchanged(previous.data, data);
+            const unchanged =
+              shared === previous.data &&
+              !previous.error &&
+              !previous.loading &&
+              sameHeaders(previous.headers, headers);
+            return unchanged
+              ? previous
+              : { data: shared, headers, error: undefined, loading: false };
+          });
+        // A reload's answer is drawn as a transition: React renders it in slices and lets
+        // input, timers and live frames in between, rather than in one long task (charts).
+        if (reloaded) startTransition(show);
+        else show();
       } catch (error: unknown) {
         if (signal.aborted) return;
         if (error instanceof ApiError && error.status === 401) {

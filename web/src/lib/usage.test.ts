@@ -8,7 +8,6 @@ import {
   formatCosts,
   formatTokens,
   hasUsage,
-  mainCurrency,
   totalTokens,
   usageLine,
 } from "./usage";
@@ -69,11 +68,6 @@ describe("usage", () => {
       }),
     ).toBe("m · 1.2k in · 340 out · $0.0123");
     expect(eventUsageLine(null)).toBe("");
-  });
-
-  it("charts the currency with the most cost", () => {
-    expect(mainCurrency([{ USD: 1 }, { EUR: 3, USD: 1 }])).toBe("EUR");
-    expect(mainCurrency([])).toBe("USD");
   });
 
   it("charts the cost of one currency and every token per bucket", () => {

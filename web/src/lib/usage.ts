@@ -96,22 +96,6 @@ export function eventUsageLine(usage: Usage | null | undefined): string {
   return parts.filter(Boolean).join(" · ");
 }
 
-/** The currency a page charts: the one with the most cost in `costs`, USD when there is none. */
-export function mainCurrency(costs: readonly Record<string, number>[]): string {
-  const sums = new Map<string, number>();
-  for (const cost of costs) {
-    for (const [currency, amount] of Object.entries(cost)) {
-      sums.set(currency, (sums.get(currency) ?? 0) + amount);
-    }
-  }
-  let best = "USD";
-  let most = 0;
-  for (const [currency, amount] of sums) {
-    if (amount > most) [best, most] = [currency, amount];
-  }
-  return best;
-}
-
 export interface CostPoint {
   label: string;
   cost: number;

@@ -25,5 +25,8 @@ describe("compareStreamIds", () => {
     expect(compareStreamIds("1732530000000-10", "1732530000000-9")).toBe(1);
     expect(compareStreamIds("5-0", "5")).toBe(0);
     expect(compareStreamIds("9007199254740993-0", "9007199254740992-0")).toBe(1);
+    expect(compareStreamIds("999-5", "1000-0")).toBe(-1);
+    expect(compareStreamIds("1000-0", "999-5")).toBe(1);
+    expect(compareStreamIds("7-3", "7-3")).toBe(0);
   });
 });

@@ -106,12 +106,16 @@ export function isTaskMessage(message: LiveMessage): message is TaskMessage {
   return (TASK_MESSAGE_TYPES as readonly string[]).includes(message.type);
 }
 
-/** Orders stream ids (`<ms>-<seq>`): negative when a comes first. */
+/** Orders stream ids (`<ms>-<seq>`): negative when a comes first. Each part is a decimal
+ * number without leading zeros, so the longer one is larger and equal lengths compare as
+ * text: exact beyond float precision, without a BigInt for every message of a busy feed. */
 export function compareStreamIds(a: string, b: string): number {
   const [aMs, aSeq = "0"] = a.split("-");
   const [bMs, bSeq = "0"] = b.split("-");
-  const byMs = BigInt(aMs) - BigInt(bMs);
-  if (byMs !== 0n) return byMs < 0n ? -1 : 1;
-  const bySeq = BigInt(aSeq) - BigInt(bSeq);
-  return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
+  return compareDecimals(aMs, bMs) || compareDecimals(aSeq, bSeq);
+}
+
+function compareDecimals(a: string, b: string): number {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a === b ? 0 : a < b ? -1 : 1;
 }

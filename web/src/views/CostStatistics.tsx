@@ -2,47 +2,26 @@ import { Coins } from "lucide-react";
 import { memo, useMemo } from "react";
 import { Link } from "wouter";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
-import type { Bucket, CostlyTask, UsageSeries, UsageShare } from "@/api/types";
-import type { QueryParams } from "@/api/client";
+import type { Bucket, CostlyTask, UsagePage, UsageSeries } from "@/api/types";
 import { axisProps, CHART_COLORS, gridProps, seriesProps, tooltipProps } from "@/components/charts";
 import { StatusBadge } from "@/components/StatusBadge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useApi } from "@/hooks/useApi";
 import {
   costBars,
   costPoints,
   formatCost,
   formatCosts,
   formatTokens,
-  mainCurrency,
   totalTokens,
   type CostBar,
 } from "@/lib/usage";
 import { ChartCard } from "./ChartCard";
 import { taskPath } from "./TaskTable";
 
-/** The statistics of tokens and cost for the page's scope; `reload` joins the page's one live
- * refresh. */
-export function useCostStats(scope: QueryParams, bucket: Bucket) {
-  const series = useApi<UsageSeries>("/api/stats/usage/timeseries", { ...scope, bucket });
-  const byModel = useApi<UsageShare[]>("/api/stats/usage", { ...scope, by: "model" });
-  const byAgent = useApi<UsageShare[]>("/api/stats/usage", { ...scope, by: "agent" });
-  const points = series.data?.points;
-  const currency = useMemo(() => mainCurrency((points ?? []).map((p) => p.cost)), [points]);
-  const costly = useApi<CostlyTask[]>("/api/stats/usage/tasks", { ...scope, currency, limit: 8 });
-  return {
-    series,
-    byModel,
-    byAgent,
-    costly,
-    currency,
-    reload: () =>
-      Promise.all([series.reload(), byModel.reload(), byAgent.reload(), costly.reload()]),
-  };
-}
-
-type CostStats = ReturnType<typeof useCostStats>;
+/** What the cost is charted in when nothing cost anything yet. */
+const DEFAULT_CURRENCY = "USD";
+const NO_POINTS: UsageSeries["points"] = [];
 
 /** A tooltip line for a point or bar with `cost` and `tokens`. */
 function costTooltip(currency: string) {
@@ -162,28 +141,31 @@ const CostlyTasks = memo(function CostlyTasks({ tasks }: { tasks: CostlyTask[] |
 
 /** Cost over time, by model, by agent, and the most expensive tasks of the period. */
 export function CostStatistics({
-  stats,
+  usage,
   bucket,
   label,
   total,
 }: {
-  stats: CostStats;
+  usage: UsagePage | undefined;
   bucket: Bucket;
   label: (start: string) => string;
   total: Record<string, number> | undefined;
 }) {
-  const { series, byModel, byAgent, costly, currency } = stats;
-  const models = useMemo(() => costBars(byModel.data ?? [], currency), [byModel.data, currency]);
-  const agents = useMemo(() => costBars(byAgent.data ?? [], currency), [byAgent.data, currency]);
+  const currency = usage?.currency ?? DEFAULT_CURRENCY;
+  const byModel = usage?.by_model;
+  const byAgent = usage?.by_agent;
+  const models = useMemo(() => costBars(byModel ?? [], currency), [byModel, currency]);
+  const agents = useMemo(() => costBars(byAgent ?? [], currency), [byAgent, currency]);
+  const loading = usage === undefined;
   return (
     <>
       <div className="grid gap-4 lg:grid-cols-3">
         <CostOverTime
-          series={series.data?.points ?? []}
+          series={usage?.series.points ?? NO_POINTS}
           currency={currency}
           bucket={bucket}
           label={label}
-          loading={series.loading}
+          loading={loading}
         />
         <Card>
           <CardHeader>
@@ -195,7 +177,7 @@ export function CostStatistics({
             </CardDescription>
           </CardHeader>
           <CardContent>
-            <CostlyTasks tasks={costly.data} />
+            <CostlyTasks tasks={usage?.costly_tasks} />
           </CardContent>
         </Card>
       </div>
@@ -205,14 +187,14 @@ export function CostStatistics({
           description={`${currency} per model, costliest first`}
           bars={models}
           currency={currency}
-          loading={byModel.loading}
+          loading={loading}
         />
         <CostBars
           title="By agent"
           description={`${currency} per agent, costliest first`}
           bars={agents}
           currency={currency}
-          loading={byAgent.loading}
+          loading={loading}
         />
       </div>
     </>

@@ -2,7 +2,7 @@ import { Bell, BellOff, CheckCheck, Inbox as InboxIcon } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { Link } from "wouter";
-import { ApiError, apiPost } from "@/api/client";
+import { ApiError, apiSend } from "@/api/client";
 import type { InboxReason, InboxTask } from "@/api/types";
 import { useApiKey } from "@/auth/KeyContext";
 import { EmptyState } from "@/components/EmptyState";
@@ -127,7 +127,7 @@ export function Inbox() {
 
   const dismiss = async (task: InboxTask) => {
     try {
-      await apiPost(INBOX_DISMISS_PATH, apiKey ?? "", {
+      await apiSend<undefined>("POST", INBOX_DISMISS_PATH, apiKey ?? "", {
         project: task.project,
         task_id: task.task_id,
       });

@@ -1,7 +1,8 @@
-import { ArrowUp, Inbox, Loader2, SearchX } from "lucide-react";
+import { ArrowUp, Bell, Inbox, Loader2, SearchX } from "lucide-react";
 import { useCallback, useMemo, useState } from "react";
-import { useLocation } from "wouter";
+import { Link, useLocation } from "wouter";
 import type { Agent, BudgetStatus, ProjectStats, Task } from "@/api/types";
+import { projectPath } from "@/components/AppShell";
 import { BudgetBadge } from "@/components/BudgetBadge";
 import { EmptyState } from "@/components/EmptyState";
 import { ErrorBanner } from "@/components/ErrorBanner";
@@ -112,6 +113,13 @@ export function ProjectTasks({ project }: { project: string }) {
         eyebrow={<Breadcrumbs trail={[{ label: "Projects", href: "/" }]} />}
         title={project}
         description={<ProjectSummary project={project} />}
+        actions={
+          <Button variant="outline" size="sm" asChild>
+            <Link href={`${projectPath(project)}/notifications`}>
+              <Bell /> Notifications
+            </Link>
+          </Button>
+        }
       />
       <TaskFilters values={values} agents={agentNames} onChange={setValues} />
       {list.error && <ErrorBanner error={list.error} />}

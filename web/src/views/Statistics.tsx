@@ -13,15 +13,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import type {
-  Bucket,
-  ErrorType,
-  Outcomes,
-  Project,
-  ProjectStats,
-  Stats,
-  TimeSeries,
-} from "@/api/types";
+import type { Bucket, ErrorType, Project, ProjectStats, StatsPage } from "@/api/types";
 import { axisProps, CHART_COLORS, gridProps, seriesProps, tooltipProps } from "@/components/charts";
 import { chartPoints, CURVE, WITH_GAPS, type ChartPoint } from "@/components/chartSeries";
 import { EmptyState } from "@/components/EmptyState";
@@ -48,7 +40,7 @@ import { formatCount, formatDuration, formatPercent } from "@/lib/format";
 import { formatCosts, formatTokens, totalTokens } from "@/lib/usage";
 import { cn } from "@/lib/utils";
 import { ChartCard } from "./ChartCard";
-import { CostStatistics, useCostStats } from "./CostStatistics";
+import { CostStatistics } from "./CostStatistics";
 
 const RANGES = {
   "1h": { label: "1 hour", bucket: "minute", hours: 1 },
@@ -300,38 +292,38 @@ export function Statistics() {
     return new Date(Math.floor(start / BUCKET_MS[bucket]) * BUCKET_MS[bucket]).toISOString();
     // `tick` moves the window forward on every live refresh.
   }, [hours, bucket, tick]);
-  const scope = { project: project ? [project] : [], since };
-  const series = useApi<TimeSeries>("/api/stats/timeseries", { ...scope, bucket });
-  const outcomes = useApi<Outcomes>("/api/stats/outcomes", scope);
-  const errors = useApi<ErrorType[]>("/api/stats/errors", { ...scope, limit: 6 });
-  const perProject = useApi<ProjectStats[]>("/api/stats/projects", scope);
-  const totals = useApi<Stats>("/api/stats", scope);
-  const cost = useCostStats(scope, bucket);
+  // One answer for every card (`/api/stats/page`): a live reload is one request and one render.
+  const page = useApi<StatsPage>("/api/stats/page", {
+    project: project ? [project] : [],
+    since,
+    bucket,
+    errors_limit: 6,
+    costly_limit: 8,
+  });
   const projects = useApi<Project[]>("/api/projects");
   useLiveRefresh(
     () => {
       // The window moves forward when a bucket has passed (new parameters load by themselves);
       // within a bucket the same parameters are asked again.
       setTick((n) => n + 1);
-      return Promise.all([
-        series.reload(),
-        outcomes.reload(),
-        errors.reload(),
-        perProject.reload(),
-        totals.reload(),
-        cost.reload(),
-      ]);
+      return page.reload();
     },
     (message) => !project || message.data.project === project,
     1500,
     5000,
   );
+  const loading = page.loading;
+  const data = page.data;
 
   const label = useCallback((start: string) => tickLabel(start, bucket), [bucket]);
-  const points = useMemo(() => chartPoints(series.data?.points ?? [], label), [series.data, label]);
-  const usage = totals.data?.usage;
+  const points = useMemo(
+    () => chartPoints(data?.timeseries.points ?? [], label),
+    [data?.timeseries, label],
+  );
+  const usage = data?.totals.usage;
   const startedInRange = points.reduce((sum, point) => sum + point.started, 0);
-  const durations = outcomes.data?.durations;
+  const outcomes = data?.outcomes;
+  const durations = outcomes?.durations;
   const durationBars = useMemo(
     () =>
       durations
@@ -345,7 +337,6 @@ export function Statistics() {
         : [],
     [durations],
   );
-  const error = series.error ?? outcomes.error;
 
   return (
     <>
@@ -379,12 +370,12 @@ export function Statistics() {
           </>
         }
       />
-      {error && !series.data && <ErrorBanner error={error} onRetry={series.reload} />}
+      {page.error && !data && <ErrorBanner error={page.error} onRetry={page.reload} />}
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
         <StatCard
           label="Tasks started"
           icon={PlayCircle}
-          loading={series.loading}
+          loading={loading}
           value={formatCount(startedInRange)}
           hint={`in the last ${RANGES[range].label}`}
         />
@@ -392,15 +383,15 @@ export function Statistics() {
           label="Success rate"
           icon={CheckCircle2}
           tone="text-emerald-600 bg-emerald-500/10 dark:text-emerald-400"
-          loading={outcomes.loading}
-          value={formatPercent(outcomes.data?.success_rate)}
-          hint={`${formatCount(outcomes.data?.completed_tasks)} completed, ${formatCount(outcomes.data?.failed_tasks)} failed`}
+          loading={loading}
+          value={formatPercent(outcomes?.success_rate)}
+          hint={`${formatCount(outcomes?.completed_tasks)} completed, ${formatCount(outcomes?.failed_tasks)} failed`}
         />
         <StatCard
           label="Median duration"
           icon={Timer}
           tone="text-violet-600 bg-violet-500/10 dark:text-violet-400"
-          loading={outcomes.loading}
+          loading={loading}
           value={formatDuration(durations?.p50)}
           hint={`average ${formatDuration(durations?.average)}`}
         />
@@ -408,7 +399,7 @@ export function Statistics() {
           label="p90 duration"
           icon={Gauge}
           tone="text-amber-600 bg-amber-500/10 dark:text-amber-400"
-          loading={outcomes.loading}
+          loading={loading}
           value={formatDuration(durations?.p90)}
           hint={`longest ${formatDuration(durations?.longest)}`}
         />
@@ -416,13 +407,13 @@ export function Statistics() {
           label="Cost"
           icon={Coins}
           tone="text-amber-600 bg-amber-500/10 dark:text-amber-400"
-          loading={totals.loading}
+          loading={loading}
           value={formatCosts(usage?.cost) || "—"}
           hint={`${formatTokens(totalTokens(usage))} tokens reported`}
         />
       </div>
       <div className="grid gap-4 lg:grid-cols-3">
-        <ThroughputCard points={points} bucket={bucket} loading={series.loading} />
+        <ThroughputCard points={points} bucket={bucket} loading={loading} />
         <Card>
           <CardHeader>
             <CardTitle className="flex items-center gap-2">
@@ -431,23 +422,23 @@ export function Statistics() {
             <CardDescription>Error types of failed tasks</CardDescription>
           </CardHeader>
           <CardContent>
-            {errors.data ? <ErrorRanking errors={errors.data} /> : <Skeleton className="h-48" />}
+            {data ? <ErrorRanking errors={data.errors} /> : <Skeleton className="h-48" />}
           </CardContent>
         </Card>
       </div>
       <div className="grid gap-4 lg:grid-cols-2">
-        <SuccessRateCard points={points} bucket={bucket} loading={series.loading} />
-        <DurationsCard bars={durationBars} loading={outcomes.loading} />
+        <SuccessRateCard points={points} bucket={bucket} loading={loading} />
+        <DurationsCard bars={durationBars} loading={loading} />
       </div>
-      <CostStatistics stats={cost} bucket={bucket} label={label} total={usage?.cost} />
+      <CostStatistics usage={data?.usage} bucket={bucket} label={label} total={usage?.cost} />
       <Card className="gap-2 pb-2">
         <CardHeader>
           <CardTitle>By project</CardTitle>
           <CardDescription>Totals of tasks started in the period</CardDescription>
         </CardHeader>
-        {perProject.data && perProject.data.length > 0 ? (
-          <ProjectTable rows={perProject.data} />
-        ) : perProject.data ? (
+        {data && data.projects.length > 0 ? (
+          <ProjectTable rows={data.projects} />
+        ) : data ? (
           <CardContent>
             <EmptyState
               icon={PlayCircle}

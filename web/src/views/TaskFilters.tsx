@@ -15,8 +15,9 @@ const SORTS: { value: TaskSort; label: string }[] = [
   { value: "duration", label: "Longest first" },
 ];
 
-const selectClass =
-  "border-input dark:bg-input/30 bg-background h-9 rounded-md border px-2.5 text-sm shadow-xs outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50";
+/** A native `<select>` in the look of the inputs. */
+export const selectClass =
+  "border-input dark:bg-input/30 bg-background h-9 rounded-md border px-2.5 text-sm shadow-xs outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50 disabled:cursor-not-allowed disabled:opacity-50";
 
 export interface FilterValues {
   search: string;

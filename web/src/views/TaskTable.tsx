@@ -1,5 +1,6 @@
 import { memo } from "react";
 import type { Task } from "@/api/types";
+import { flashClass } from "@/components/flash";
 import { RelativeTime } from "@/components/RelativeTime";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TaskProgress } from "@/components/TaskProgress";
@@ -62,7 +63,7 @@ const TaskRow = memo(function TaskRow({
       data-testid="task-row"
       data-task-id={task.task_id}
       data-status={task.status}
-      className={cn("cursor-pointer", touched > 0 && "animate-flash")}
+      className={cn("cursor-pointer", flashClass(touched))}
       onClick={() => onOpen(task)}
     >
       <TableCell className="max-w-[16rem] pl-4 sm:max-w-sm">
@@ -122,7 +123,7 @@ export function TaskTable({ tasks, touches, onOpen }: TaskViewProps) {
             const touched = touches.get(task.task_id) ?? 0;
             return (
               <TaskRow
-                key={`${task.task_id}:${touched}`}
+                key={task.task_id}
                 task={task}
                 touched={touched}
                 index={item.index}
@@ -154,10 +155,10 @@ export function TaskCards({ tasks, touches, onOpen }: TaskViewProps) {
         const touched = touches.get(task.task_id) ?? 0;
         return (
           <li
-            key={`${task.task_id}:${touched}`}
+            key={task.task_id}
             ref={list.measure}
             data-index={item.index}
-            className={cn(touched > 0 && "animate-flash")}
+            className={flashClass(touched)}
           >
             <button
               type="button"

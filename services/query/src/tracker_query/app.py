@@ -24,6 +24,7 @@ from .api import (
     project_summaries,
     projects,
     stats,
+    stats_page,
     tasks,
 )
 from .db import create_reading_engine, create_sessionmaker, create_writing_engine
@@ -62,6 +63,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         budgets,
         agents,
         stats,
+        stats_page,
         project_summaries,
         dead_letters,
         health,
