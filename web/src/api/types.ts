@@ -37,6 +37,9 @@ export type InboxTask = Schemas["InboxTaskOut"];
 export type InboxReason = Schemas["InboxReason"];
 /** `GET /api/projects/{project}/budget`: the budget this period and what is spent of it. */
 export type BudgetStatus = Schemas["BudgetStatusOut"];
+/** `GET /api/projects/{project}/settings`, and the body that changes them. */
+export type ProjectSettings = Schemas["ProjectSettingsOut"];
+export type ProjectSettingsChange = Schemas["ProjectSettingsIn"];
 export type StatsPage = Schemas["StatsPageOut"];
 export type UsagePage = Schemas["UsagePageOut"];
 /** `GET /api/dead-letters/summary` (admin keys only). */

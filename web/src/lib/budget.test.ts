@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { BudgetStatus } from "@/api/types";
+import type { BudgetStatus, ProjectSettings } from "@/api/types";
 import type { BudgetCrossedMessage } from "@/live/messages";
-import { budgetCrossedText, budgetHint, budgetLabel, budgetLevel } from "./budget";
+import {
+  budgetCrossedText,
+  budgetDraft,
+  budgetHint,
+  budgetLabel,
+  budgetLevel,
+  budgetProblems,
+  settingsWithBudget,
+} from "./budget";
 
 const status: BudgetStatus = {
   budget: { period: "month", amount: 500, currency: "USD" },
@@ -56,5 +64,45 @@ describe("budgets", () => {
     expect(budgetCrossedText(crossed(100, "day"))).toBe(
       "my-app has used up its daily budget ($512.00 of $500.00)",
     );
+  });
+});
+
+describe("the budget form", () => {
+  const settings: ProjectSettings = {
+    stale_after_seconds: 900,
+    event_retention_days: null,
+    budget: { period: "day", amount: 25, currency: "EUR" },
+    effective_stale_after_seconds: 900,
+    effective_event_retention_days: null,
+  };
+
+  it("starts from the saved budget, or an empty monthly one in USD", () => {
+    expect(budgetDraft(settings)).toEqual({ period: "day", amount: "25", currency: "EUR" });
+    expect(budgetDraft({ ...settings, budget: null })).toEqual({
+      period: "month",
+      amount: "",
+      currency: "USD",
+    });
+  });
+
+  it("names what is wrong, by field", () => {
+    expect(budgetProblems({ period: "day", amount: "12.5", currency: "usd" })).toEqual({});
+    expect(Object.keys(budgetProblems({ period: "day", amount: "0", currency: "US" }))).toEqual([
+      "amount",
+      "currency",
+    ]);
+    expect(budgetProblems({ period: "day", amount: "abc", currency: "USD" }).amount).toBeTruthy();
+    expect(budgetProblems({ period: "day", amount: "2e9", currency: "USD" }).amount).toBeTruthy();
+  });
+
+  it("keeps the other settings when it sets or removes the budget", () => {
+    expect(
+      settingsWithBudget(settings, { period: "month", amount: "500", currency: "usd " }),
+    ).toEqual({
+      stale_after_seconds: 900,
+      event_retention_days: null,
+      budget: { period: "month", amount: 500, currency: "USD" },
+    });
+    expect(settingsWithBudget(settings, null).budget).toBeNull();
   });
 });

@@ -11,6 +11,8 @@ describe("relativeTime", () => {
     ["2025-12-31T12:00:00Z", "1 day ago"],
     ["2025-12-27T12:00:00Z", "5 days ago"],
     ["2026-01-01T12:10:00Z", "in 10 min"],
+    ["2026-01-01T12:00:20Z", "in 20 s"],
+    ["2026-01-01T12:00:00.300Z", "in 1 s"],
   ])("%s reads %s", (iso, text) => {
     expect(relativeTime(iso, NOW)).toBe(text);
   });

@@ -5,7 +5,7 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** "just now", "3 min ago", "2 h ago", "5 days ago"; future times read "in 3 min". */
+/** "just now", "3 min ago", "2 h ago", "5 days ago"; future times read "in 20 s", "in 3 min". */
 export function relativeTime(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return "—";
   const then = Date.parse(iso);
@@ -13,6 +13,7 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   const elapsed = now - then;
   const span = Math.abs(elapsed);
   let text: string;
+  if (elapsed < 0 && span < 45 * SECOND) return `in ${Math.max(1, Math.round(span / SECOND))} s`;
   if (span < 45 * SECOND) return "just now";
   if (span < HOUR) text = `${Math.round(span / MINUTE)} min`;
   else if (span < DAY) text = `${Math.round(span / HOUR)} h`;

@@ -118,6 +118,12 @@ export const RULE_KINDS: {
     description: "A task completed.",
     defaults: { enabled: false, after_minutes: null, channel_ids: [] },
   },
+  {
+    kind: "budget_crossed",
+    label: "Budget crossed",
+    description: "The project has spent 80 % or 100 % of its budget (set below).",
+    defaults: { enabled: true, after_minutes: null, channel_ids: [] },
+  },
 ];
 
 /** The longest wait a rule may set: a week. */

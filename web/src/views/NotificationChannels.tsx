@@ -37,7 +37,7 @@ const TEST_FOLLOW_MS = 1500;
 const TYPE_LABELS = Object.fromEntries(CHANNEL_TYPES.map((t) => [t.type, t.label]));
 
 /** A labelled field with its problem below it, tied together for screen readers. */
-function Field({
+export function Field({
   label,
   problem,
   hint,

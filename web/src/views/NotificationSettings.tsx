@@ -8,6 +8,7 @@ import { useAdminKey } from "@/hooks/useAdminKey";
 import { useApi } from "@/hooks/useApi";
 import { useDocumentTitle } from "@/hooks/useDocumentTitle";
 import { projectPath } from "@/components/AppShell";
+import { BudgetSettings } from "./BudgetSettings";
 import { DeliveryLog } from "./DeliveryLog";
 import { NotificationChannels } from "./NotificationChannels";
 import { NotificationRules } from "./NotificationRules";
@@ -37,7 +38,7 @@ export function NotificationSettings({ project }: { project: string }) {
           />
         }
         title="Notifications"
-        description="Webhooks, Slack and email when this project's tasks fail, go stale, wait for input or finish."
+        description="Webhooks, Slack and email when this project's tasks fail, go stale, wait for input or finish, or its budget runs out."
       />
       {readOnly && (
         <div
@@ -80,6 +81,7 @@ export function NotificationSettings({ project }: { project: string }) {
         readOnly={readOnly}
         onSaved={() => void rules.reload()}
       />
+      <BudgetSettings project={project} readOnly={readOnly} />
       <DeliveryLog project={project} channels={channelList ?? []} refresh={logRefresh} />
     </>
   );
