@@ -93,6 +93,7 @@ describe("rules form", () => {
       "task_stale",
       "needs_input",
       "task_finished",
+      "budget_crossed",
     ]);
     expect(rules[2]).toEqual({
       kind: "needs_input",
