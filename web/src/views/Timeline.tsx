@@ -1,6 +1,7 @@
 import { Activity, CheckCircle2, Play, XCircle, type LucideIcon } from "lucide-react";
-import type { EventKind, TaskEvent } from "@/api/types";
+import type { EventKind, TaskEvent, TaskStatus } from "@/api/types";
 import { RelativeTime } from "@/components/RelativeTime";
+import { STATUS_LABELS } from "@/components/StatusBadge";
 import { formatDuration, formatTimestamp } from "@/lib/format";
 import { eventUsageLine } from "@/lib/usage";
 import { cn } from "@/lib/utils";
@@ -33,7 +34,7 @@ function describe(event: TaskEvent): { headline: string; detail: string | null }
       const status = text(p.status) ?? "running";
       const progress = typeof p.progress === "number" ? ` · ${p.progress}%` : "";
       return {
-        headline: `${status[0].toUpperCase()}${status.slice(1)}${progress}`,
+        headline: `${STATUS_LABELS[status as TaskStatus] ?? status}${progress}`,
         detail: text(p.message),
       };
     }
