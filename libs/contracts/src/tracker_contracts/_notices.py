@@ -75,14 +75,14 @@ class BudgetCrossedMessage(BaseModel):
 
 AnyNotice = Annotated[TaskStaleMessage | BudgetCrossedMessage, Field(discriminator="type")]
 """Every notice of the query service's, on the notices channel and the notices stream."""
-_NOTICE: TypeAdapter[TaskStaleMessage | BudgetCrossedMessage] = TypeAdapter(AnyNotice)
+_NOTICE: TypeAdapter[AnyNotice] = TypeAdapter(AnyNotice)
 
 
-def encode_notice(notice: TaskStaleMessage | BudgetCrossedMessage) -> dict[str, bytes]:
+def encode_notice(notice: AnyNotice) -> dict[str, bytes]:
     """The fields of the notices-stream entry carrying `notice`, framed as events are."""
     return {DATA_FIELD: frame(str(uuid.uuid4()), notice.model_dump_json().encode())}
 
 
-def decode_notice(fields: Mapping[bytes, bytes]) -> TaskStaleMessage | BudgetCrossedMessage:
+def decode_notice(fields: Mapping[bytes, bytes]) -> AnyNotice:
     """The notice of a notices-stream entry; pydantic's ValidationError when it holds none."""
     return _NOTICE.validate_json(event_json(fields))

@@ -36,7 +36,7 @@ async def database_answers(sessions: async_sessionmaker[AsyncSession]) -> bool:
     return True
 
 
-async def redis_answers(redis: "Redis") -> bool:
+async def redis_answers(redis: Redis) -> bool:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
             await redis.ping()

@@ -66,7 +66,7 @@ class Deliverer:
                 token=self.token,
                 limit=room,
                 per_channel=self.settings.channel_concurrency,
-                busy=[channel for channel, count in self.in_flight.items() if count],
+                busy=list(self.in_flight),
             )
         for delivery in claimed:
             self.in_flight[delivery.channel_id] += 1

@@ -62,10 +62,11 @@ async def notify(
         if task is None:
             raise ValueError("an incident of the project says what happened in `summary`")
         summary = task_summary(kind, project, task)
-    for channel in await channels_to_notify(session, project, rule.channel_ids):
-        if await admit(session, channel.id, kind, policy.window_start(now), policy.debounce_limit):
+    window_start = policy.window_start(now)
+    for channel_id in await channels_to_notify(session, project, rule.channel_ids):
+        if await admit(session, channel_id, kind, window_start, policy.debounce_limit):
             await queue(
-                session, policy, channel_id=channel.id, project=project, kind=kind, task=task,
+                session, policy, channel_id=channel_id, project=project, kind=kind, task=task,
                 summary=summary, now=now, incident_id=incident,
             )  # fmt: skip
             queued += 1

@@ -8,8 +8,7 @@ from redis.asyncio import Redis
 
 from tracker_contracts import (
     NOTICES_STREAM_MAX_LENGTH,
-    BudgetCrossedMessage,
-    TaskStaleMessage,
+    AnyNotice,
     encode_notice,
     notices_channel,
     notices_stream,
@@ -21,7 +20,7 @@ from .settings import QuerySettings
 async def announce(
     redis: Redis,
     settings: QuerySettings,
-    notices: Sequence[TaskStaleMessage | BudgetCrossedMessage],
+    notices: Sequence[AnyNotice],
 ) -> None:
     """Publish and append every notice, in one round trip."""
     if not notices:

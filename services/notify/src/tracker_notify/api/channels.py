@@ -39,7 +39,6 @@ def channel_out(channel: repository.Channel) -> ChannelOut:
         target = ", ".join(channel.recipients or [])
     else:
         target = mask_url(channel.url or "")
-    last = channel.last_delivery
     return ChannelOut(
         id=channel.id,
         name=channel.name,
@@ -47,12 +46,8 @@ def channel_out(channel: repository.Channel) -> ChannelOut:
         enabled=channel.enabled,
         target=target,
         created_at=channel.created_at,
-        last_delivery=LastDeliveryOut(
-            status=last.status,
-            at=last.at,
-            response_code=last.response_code,
-        )
-        if last
+        last_delivery=LastDeliveryOut.model_validate(channel.last_delivery, from_attributes=True)
+        if channel.last_delivery
         else None,
     )
 

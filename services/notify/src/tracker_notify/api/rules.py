@@ -15,12 +15,7 @@ router = APIRouter(prefix="/api/projects/{project}/notifications", tags=["notifi
 
 
 def rule_out(rule: Rule) -> RuleOut:
-    return RuleOut(
-        kind=rule.kind,
-        enabled=rule.enabled,
-        after_minutes=rule.after_minutes,
-        channel_ids=rule.channel_ids,
-    )
+    return RuleOut.model_validate(rule, from_attributes=True)
 
 
 @router.get("/rules", summary="Every kind's rule, defaults filled in", response_model=RulesOut)

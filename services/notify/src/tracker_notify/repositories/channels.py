@@ -103,15 +103,10 @@ async def remove_channel(session: AsyncSession, project: str, channel_id: str) -
 
 async def channels_to_notify(
     session: AsyncSession, project: str, channel_ids: Sequence[str]
-) -> list[Channel]:
-    """The project's enabled channels among `channel_ids`; every enabled one when empty."""
-    query = select(channels).where(channels.c.project == project, channels.c.enabled)
+) -> list[str]:
+    """The ids of the project's enabled channels among `channel_ids`; every enabled one's when
+    empty."""
+    query = select(channels.c.id).where(channels.c.project == project, channels.c.enabled)
     if channel_ids:
         query = query.where(channels.c.id.in_(channel_ids))
-    rows = await session.execute(query.order_by(channels.c.id))
-    return [
-        Channel(
-            r.id, r.project, r.name, r.type, r.enabled, r.url, r.recipients, r.secret, r.created_at
-        )
-        for r in rows
-    ]
+    return list((await session.scalars(query.order_by(channels.c.id))).all())
