@@ -23,8 +23,8 @@ from .records import (
     Origin,
     Tally,
     UsageSource,
+    candidate,
     each_record,
-    status,
     timestamp,
 )
 
@@ -72,17 +72,17 @@ def _mapped(where: Origin, name: str, point: NumberDataPoint) -> Candidate | str
         if field is None or amount != int(amount):
             return f"data points of {name} without a known token type"
         usage[field] = int(amount)
-    webhook = status(
+    return candidate(
         where,
         where.event_id(name, point),
+        UsageSource.METRICS,
+        records="data points",
         task_id=where.task_of(values),
         message=None,
         usage=usage,
         at=timestamp(point.time_unix_nano),
+        usage_only=True,
     )
-    if isinstance(webhook, str):
-        return f"data points {webhook}"
-    return Candidate(webhook, UsageSource.METRICS, usage_only=True)
 
 
 def _data_points(metric: Metric) -> int:

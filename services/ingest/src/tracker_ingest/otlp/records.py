@@ -216,7 +216,26 @@ NO_PROJECT = "without a project (set agent_tracker.project or service.name on th
 NO_TASK = "without a task (no session.id or gen_ai.conversation.id)"
 
 
-def status(
+def candidate(
+    where: Origin,
+    event_id: UUID,
+    source: UsageSource,
+    *,
+    records: str,
+    task_id: str | None,
+    message: str | None,
+    usage: dict[str, Any] | None,
+    at: datetime | None,
+    usage_only: bool = False,
+) -> Candidate | str:
+    """The event of one record, or why it has none (for the `records` of its kind)."""
+    webhook = _status(where, event_id, task_id=task_id, message=message, usage=usage, at=at)
+    if isinstance(webhook, str):
+        return f"{records} {webhook}"
+    return Candidate(webhook, source, usage_only)
+
+
+def _status(
     where: Origin,
     event_id: UUID,
     *,
@@ -225,7 +244,6 @@ def status(
     usage: dict[str, Any] | None,
     at: datetime | None,
 ) -> StatusWebhook | str:
-    """The status event of one record, or why it has none."""
     if where.project is None:
         return NO_PROJECT
     if task_id is None:
