@@ -26,7 +26,7 @@ from .records import (
     UsageSource,
     candidate,
     count,
-    each_record,
+    map_records,
     number,
     timestamp,
 )
@@ -35,10 +35,7 @@ _PREFIX = "claude_code."
 
 
 def map_logs(request: ExportLogsServiceRequest) -> Tally:
-    tally = Tally()
-    for where, record in each_record(request.resource_logs, "scope_logs", "log_records"):
-        tally.add(_mapped(where, record))
-    return tally
+    return map_records(request.resource_logs, "scope_logs", "log_records", _mapped)
 
 
 def _mapped(where: Origin, record: LogRecord) -> Candidate | str:

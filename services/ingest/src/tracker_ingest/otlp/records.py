@@ -17,7 +17,7 @@ record comes to the event id of its first try, which the publisher stores once.
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -145,6 +145,19 @@ def each_record(groups: Iterable[Any], scopes: str, records: str) -> Iterator[tu
             where = origin(group.resource, resource, scope_group.scope)
             for record in getattr(scope_group, records):
                 yield where, record
+
+
+def map_records(
+    groups: Iterable[Any],
+    scopes: str,
+    records: str,
+    mapped: Callable[[Origin, Any], Candidate | str],
+) -> Tally:
+    """The tally of every record of an export (as `each_record` reads them), each `mapped`."""
+    tally = Tally()
+    for where, record in each_record(groups, scopes, records):
+        tally.add(mapped(where, record))
+    return tally
 
 
 def origin(resource: Message, resource_attributes: Attributes, scope: Message) -> Origin:

@@ -19,16 +19,13 @@ from .records import (
     UsageSource,
     candidate,
     count,
-    each_record,
+    map_records,
     timestamp,
 )
 
 
 def map_traces(request: ExportTraceServiceRequest) -> Tally:
-    tally = Tally()
-    for where, span in each_record(request.resource_spans, "scope_spans", "spans"):
-        tally.add(_mapped(where, span))
-    return tally
+    return map_records(request.resource_spans, "scope_spans", "spans", _mapped)
 
 
 def _mapped(where: Origin, span: Span) -> Candidate | str:
