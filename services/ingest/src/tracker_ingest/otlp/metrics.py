@@ -46,7 +46,7 @@ def map_metrics(request: ExportMetricsServiceRequest) -> Tally:
 
 
 def _map_metric(where: Origin, metric: Metric, tally: Tally) -> None:
-    points = _data_points(metric)
+    points = data_points(metric)
     if metric.name not in (TOKENS, COST):
         tally.drop("data points of metrics other than Claude Code's token and cost usage", points)
         return
@@ -85,6 +85,7 @@ def _mapped(where: Origin, name: str, point: NumberDataPoint) -> Candidate | str
     )
 
 
-def _data_points(metric: Metric) -> int:
+def data_points(metric: Metric) -> int:
+    """How many data points the metric holds, whatever its kind."""
     kind = metric.WhichOneof("data")
     return len(getattr(metric, kind).data_points) if kind else 0

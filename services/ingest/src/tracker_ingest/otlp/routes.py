@@ -40,7 +40,7 @@ from ..group_commit import EventStreamFull, EventStreamUnavailable, RedisOutOfMe
 from ..settings import IngestSettings
 from .body import BodyRefused, Encoding, Limits, decode, encode, encoding_of, read_body, status_body
 from .logs import map_logs
-from .metrics import map_metrics
+from .metrics import data_points, map_metrics
 from .records import Tally
 from .storing import store
 from .traces import map_traces
@@ -73,11 +73,10 @@ def _log_records(request: ExportLogsServiceRequest) -> int:
 
 def _data_points(request: ExportMetricsServiceRequest) -> int:
     return sum(
-        len(getattr(metric, kind).data_points)
+        data_points(metric)
         for r in request.resource_metrics
         for s in r.scope_metrics
         for metric in s.metrics
-        if (kind := metric.WhichOneof("data"))
     )
 
 
