@@ -36,7 +36,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from redis.exceptions import RedisError
 
-from ..group_commit import EventStreamFull, EventStreamUnavailable, RedisOutOfMemory, WriteQueueFull
+from ..group_commit import NOT_WRITTEN
 from ..settings import IngestSettings
 from .body import BodyRefused, Encoding, Limits, decode, encode, encoding_of, read_body, status_body
 from .logs import map_logs
@@ -48,11 +48,8 @@ from .traces import map_traces
 logger = logging.getLogger(__name__)
 
 _UNAVAILABLE = (
-    EventStreamUnavailable,
-    EventStreamFull,
-    WriteQueueFull,
-    RedisOutOfMemory,
-    RedisError,
+    *NOT_WRITTEN,
+    RedisError,  # from reading the tasks' usage sources, before any write
     OSError,
     TimeoutError,
 )
