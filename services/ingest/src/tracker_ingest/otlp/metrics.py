@@ -69,7 +69,7 @@ def _mapped(where: Origin, name: str, point: NumberDataPoint) -> Candidate | str
         usage |= {"cost": amount, "currency": "USD"}
     else:
         field = _TOKEN_FIELDS.get(str(values.get("type")))
-        if field is None or amount != int(amount):
+        if field is None or not float(amount).is_integer():  # also inf and NaN
             return f"data points of {name} without a known token type"
         usage[field] = int(amount)
     return candidate(
