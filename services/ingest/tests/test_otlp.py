@@ -178,6 +178,20 @@ async def test_cumulative_and_other_metrics_are_dropped_and_counted(
     assert await stream_events(redis_url, events_stream) == []
 
 
+async def test_token_counts_that_are_not_whole_numbers_are_dropped_and_counted(
+    ingest, redis_url, events_stream
+) -> None:
+    points = [token_point("s", "input", amount) for amount in (float("inf"), float("nan"), 2.5)]
+    export = claude_code_metrics("otlp-not-whole", points)
+    response = await ingest.post(
+        "/v1/metrics", content=export.SerializeToString(), headers=PROTOBUF
+    )
+    assert response.status_code == 200
+    partial = ExportMetricsServiceResponse.FromString(response.content).partial_success
+    assert partial.rejected_data_points == 3
+    assert await stream_events(redis_url, events_stream) == []
+
+
 async def test_genai_spans_add_usage_and_failed_spans_a_message(
     ingest, redis_url, events_stream
 ) -> None:

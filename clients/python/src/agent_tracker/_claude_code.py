@@ -14,10 +14,10 @@ the command twice changes nothing. Two comma-separated variables are merged entr
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ._locking import write_atomically
 
 SETTINGS_PATH = Path(".claude") / "settings.local.json"
 HOOK_SCRIPT = "agent-tracker-hook.py"
@@ -151,12 +151,4 @@ def write_settings(path: Path, **settings: Any) -> None:
                 raise SettingsError(f"{path} is not JSON ({problem}); left unchanged") from None
     document = json.dumps(merged(existing, **settings), indent=2, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(document)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, document)

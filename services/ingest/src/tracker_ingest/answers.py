@@ -7,7 +7,13 @@ from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 
 from .accepting import ProjectNotAllowed
-from .group_commit import EventStreamFull, EventStreamUnavailable, RedisOutOfMemory, WriteQueueFull
+from .group_commit import (
+    NOT_WRITTEN,
+    EventStreamFull,
+    EventStreamUnavailable,
+    RedisOutOfMemory,
+    WriteQueueFull,
+)
 from .idempotency import IdempotencyMismatch
 from .settings import IngestSettings
 
@@ -16,10 +22,7 @@ logger = logging.getLogger(__name__)
 ANSWERED = (
     ProjectNotAllowed,
     IdempotencyMismatch,
-    EventStreamUnavailable,
-    EventStreamFull,
-    WriteQueueFull,
-    RedisOutOfMemory,
+    *NOT_WRITTEN,
 )
 """The errors `answer` answers; any other is a bug (500)."""
 

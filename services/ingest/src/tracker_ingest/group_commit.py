@@ -115,6 +115,10 @@ class WriteQueueFull(Exception):
     """More events are waiting for Redis in this process than it queues."""
 
 
+NOT_WRITTEN = (EventStreamUnavailable, EventStreamFull, WriteQueueFull, RedisOutOfMemory)
+"""The refusals of a write of which nothing was written: each answered 503, to be retried."""
+
+
 @dataclass(frozen=True)
 class Append:
     entry: bytes

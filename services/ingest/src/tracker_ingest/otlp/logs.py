@@ -24,10 +24,10 @@ from .records import (
     Origin,
     Tally,
     UsageSource,
+    candidate,
     count,
-    each_record,
+    map_records,
     number,
-    status,
     timestamp,
 )
 
@@ -35,10 +35,7 @@ _PREFIX = "claude_code."
 
 
 def map_logs(request: ExportLogsServiceRequest) -> Tally:
-    tally = Tally()
-    for where, record in each_record(request.resource_logs, "scope_logs", "log_records"):
-        tally.add(_mapped(where, record))
-    return tally
+    return map_records(request.resource_logs, "scope_logs", "log_records", _mapped)
 
 
 def _mapped(where: Origin, record: LogRecord) -> Candidate | str:
@@ -47,17 +44,16 @@ def _mapped(where: Origin, record: LogRecord) -> Candidate | str:
     if describe is None:
         return "log records that are not Claude Code events"
     message, usage = describe(values)
-    webhook = status(
+    return candidate(
         where,
         where.event_id(record),
+        UsageSource.LOGS,
+        records="log records",
         task_id=where.task_of(values),
         message=message,
         usage=usage,
         at=timestamp(record.time_unix_nano, record.observed_time_unix_nano),
     )
-    if isinstance(webhook, str):
-        return f"log records {webhook}"
-    return Candidate(webhook, UsageSource.LOGS)
 
 
 def _event_name(record: LogRecord, values: Attributes) -> str:

@@ -23,8 +23,8 @@ from .records import (
     Origin,
     Tally,
     UsageSource,
+    candidate,
     each_record,
-    status,
     timestamp,
 )
 
@@ -46,7 +46,7 @@ def map_metrics(request: ExportMetricsServiceRequest) -> Tally:
 
 
 def _map_metric(where: Origin, metric: Metric, tally: Tally) -> None:
-    points = _data_points(metric)
+    points = data_points(metric)
     if metric.name not in (TOKENS, COST):
         tally.drop("data points of metrics other than Claude Code's token and cost usage", points)
         return
@@ -69,22 +69,23 @@ def _mapped(where: Origin, name: str, point: NumberDataPoint) -> Candidate | str
         usage |= {"cost": amount, "currency": "USD"}
     else:
         field = _TOKEN_FIELDS.get(str(values.get("type")))
-        if field is None or amount != int(amount):
+        if field is None or not float(amount).is_integer():  # also inf and NaN
             return f"data points of {name} without a known token type"
         usage[field] = int(amount)
-    webhook = status(
+    return candidate(
         where,
         where.event_id(name, point),
+        UsageSource.METRICS,
+        records="data points",
         task_id=where.task_of(values),
         message=None,
         usage=usage,
         at=timestamp(point.time_unix_nano),
+        usage_only=True,
     )
-    if isinstance(webhook, str):
-        return f"data points {webhook}"
-    return Candidate(webhook, UsageSource.METRICS, usage_only=True)
 
 
-def _data_points(metric: Metric) -> int:
+def data_points(metric: Metric) -> int:
+    """How many data points the metric holds, whatever its kind."""
     kind = metric.WhichOneof("data")
     return len(getattr(metric, kind).data_points) if kind else 0

@@ -17,7 +17,7 @@ record comes to the event id of its first try, which the publisher stores once.
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -147,6 +147,19 @@ def each_record(groups: Iterable[Any], scopes: str, records: str) -> Iterator[tu
                 yield where, record
 
 
+def map_records(
+    groups: Iterable[Any],
+    scopes: str,
+    records: str,
+    mapped: Callable[[Origin, Any], Candidate | str],
+) -> Tally:
+    """The tally of every record of an export (as `each_record` reads them), each `mapped`."""
+    tally = Tally()
+    for where, record in each_record(groups, scopes, records):
+        tally.add(mapped(where, record))
+    return tally
+
+
 def origin(resource: Message, resource_attributes: Attributes, scope: Message) -> Origin:
     project = next(
         (
@@ -216,7 +229,26 @@ NO_PROJECT = "without a project (set agent_tracker.project or service.name on th
 NO_TASK = "without a task (no session.id or gen_ai.conversation.id)"
 
 
-def status(
+def candidate(
+    where: Origin,
+    event_id: UUID,
+    source: UsageSource,
+    *,
+    records: str,
+    task_id: str | None,
+    message: str | None,
+    usage: dict[str, Any] | None,
+    at: datetime | None,
+    usage_only: bool = False,
+) -> Candidate | str:
+    """The event of one record, or why it has none (for the `records` of its kind)."""
+    webhook = _status(where, event_id, task_id=task_id, message=message, usage=usage, at=at)
+    if isinstance(webhook, str):
+        return f"{records} {webhook}"
+    return Candidate(webhook, source, usage_only)
+
+
+def _status(
     where: Origin,
     event_id: UUID,
     *,
@@ -225,7 +257,6 @@ def status(
     usage: dict[str, Any] | None,
     at: datetime | None,
 ) -> StatusWebhook | str:
-    """The status event of one record, or why it has none."""
     if where.project is None:
         return NO_PROJECT
     if task_id is None:

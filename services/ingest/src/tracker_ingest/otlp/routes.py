@@ -36,11 +36,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from redis.exceptions import RedisError
 
-from ..group_commit import EventStreamFull, EventStreamUnavailable, RedisOutOfMemory, WriteQueueFull
+from ..group_commit import NOT_WRITTEN
 from ..settings import IngestSettings
 from .body import BodyRefused, Encoding, Limits, decode, encode, encoding_of, read_body, status_body
 from .logs import map_logs
-from .metrics import map_metrics
+from .metrics import data_points, map_metrics
 from .records import Tally
 from .storing import store
 from .traces import map_traces
@@ -48,11 +48,8 @@ from .traces import map_traces
 logger = logging.getLogger(__name__)
 
 _UNAVAILABLE = (
-    EventStreamUnavailable,
-    EventStreamFull,
-    WriteQueueFull,
-    RedisOutOfMemory,
-    RedisError,
+    *NOT_WRITTEN,
+    RedisError,  # from reading the tasks' usage sources, before any write
     OSError,
     TimeoutError,
 )
@@ -73,11 +70,10 @@ def _log_records(request: ExportLogsServiceRequest) -> int:
 
 def _data_points(request: ExportMetricsServiceRequest) -> int:
     return sum(
-        len(getattr(metric, kind).data_points)
+        data_points(metric)
         for r in request.resource_metrics
         for s in r.scope_metrics
         for metric in s.metrics
-        if (kind := metric.WhichOneof("data"))
     )
 
 

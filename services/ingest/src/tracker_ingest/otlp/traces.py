@@ -17,18 +17,15 @@ from .records import (
     Origin,
     Tally,
     UsageSource,
+    candidate,
     count,
-    each_record,
-    status,
+    map_records,
     timestamp,
 )
 
 
 def map_traces(request: ExportTraceServiceRequest) -> Tally:
-    tally = Tally()
-    for where, span in each_record(request.resource_spans, "scope_spans", "spans"):
-        tally.add(_mapped(where, span))
-    return tally
+    return map_records(request.resource_spans, "scope_spans", "spans", _mapped)
 
 
 def _mapped(where: Origin, span: Span) -> Candidate | str:
@@ -49,14 +46,14 @@ def _mapped(where: Origin, span: Span) -> Candidate | str:
         message = f"Span {span.name} failed" + (
             f": {span.status.message}" if span.status.message else ""
         )
-    webhook = status(
+    return candidate(
         where,
         where.event_id(span),
+        UsageSource.TRACES,
+        records="spans",
         task_id=where.task_of(values) or (span.trace_id.hex() or None),
         message=message,
         usage={"model": model if isinstance(model, str) else None, **tokens} if has_usage else None,
         at=timestamp(span.end_time_unix_nano, span.start_time_unix_nano),
+        usage_only=not failed,
     )
-    if isinstance(webhook, str):
-        return f"spans {webhook}"
-    return Candidate(webhook, UsageSource.TRACES, usage_only=not failed)
