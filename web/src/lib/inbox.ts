@@ -11,12 +11,6 @@ export const INBOX_COUNT_PAGE = 100;
 export const INBOX_REASONS: readonly InboxReason[] = ["needs_input", "failed", "stale"];
 const IN_INBOX = new Set<TaskStatus>(INBOX_REASONS);
 
-export const REASON_LABELS: Record<InboxReason, string> = {
-  needs_input: "Needs input",
-  failed: "Failed",
-  stale: "Stale",
-};
-
 /** Failed or stale tasks may be dismissed; one needing input leaves with its next event. */
 export function dismissible(reason: InboxReason): boolean {
   return reason !== "needs_input";

@@ -8,7 +8,7 @@ import { useApiKey } from "@/auth/KeyContext";
 import { EmptyState } from "@/components/EmptyState";
 import { ErrorBanner } from "@/components/ErrorBanner";
 import { PageHeader } from "@/components/PageHeader";
-import { StatusBadge } from "@/components/StatusBadge";
+import { STATUS_LABELS, StatusBadge } from "@/components/StatusBadge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -22,13 +22,7 @@ import {
   type NotifyState,
 } from "@/lib/browserNotifications";
 import { formatCount, formatDuration, formatTimestamp } from "@/lib/format";
-import {
-  dismissible,
-  INBOX_DISMISS_PATH,
-  INBOX_REASONS,
-  REASON_LABELS,
-  waitedSeconds,
-} from "@/lib/inbox";
+import { dismissible, INBOX_DISMISS_PATH, INBOX_REASONS, waitedSeconds } from "@/lib/inbox";
 import { cn } from "@/lib/utils";
 import { taskPath } from "./TaskTable";
 
@@ -146,7 +140,7 @@ export function Inbox() {
     { value: null, label: "All", count: reason === null ? data?.total : undefined },
     ...INBOX_REASONS.map((value) => ({
       value,
-      label: REASON_LABELS[value],
+      label: STATUS_LABELS[value],
       count: data?.counts[value],
     })),
   ];

@@ -4,7 +4,7 @@ import base64
 import json
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from fastapi import Response
 from pydantic import (
@@ -71,18 +71,30 @@ class _Cursor(BaseModel):
     id: int = Field(ge=0, lt=2**63)
 
 
-def encode_cursor(sort: TaskSort, last: PageKey) -> str:
-    key = last.key.isoformat() if isinstance(last.key, datetime) else last.key
-    data = json.dumps({"sort": sort, "key": key, "id": last.id}, separators=(",", ":"))
+_C = TypeVar("_C", bound=BaseModel)
+
+
+def pack_cursor(fields: dict[str, Any]) -> str:
+    """A cursor: its fields as compact JSON in URL-safe base64, without padding."""
+    data = json.dumps(fields, separators=(",", ":"))
     return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
 
 
-def decode_cursor(text: str, sort: TaskSort) -> PageKey:
+def unpack_cursor(text: str, model: type[_C], of: str) -> _C:
+    """The fields of a cursor `pack_cursor` made, as `model`; else a ValueError naming `of`."""
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = _Cursor.model_validate_json(raw)
+        return model.model_validate_json(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except ValueError:  # undecodable, not JSON, or not a cursor's fields
-        raise ValueError("is not a cursor of this list") from None
+        raise ValueError(f"is not a cursor of {of}") from None
+
+
+def encode_cursor(sort: TaskSort, last: PageKey) -> str:
+    key = last.key.isoformat() if isinstance(last.key, datetime) else last.key
+    return pack_cursor({"sort": sort, "key": key, "id": last.id})
+
+
+def decode_cursor(text: str, sort: TaskSort) -> PageKey:
+    cursor = unpack_cursor(text, _Cursor, "this list")
     if cursor.sort is not sort:
         raise ValueError(f"belongs to sort={cursor.sort}, not sort={sort}")
     if isinstance(cursor.key, float) != (sort is TaskSort.DURATION):  # else a time, or None

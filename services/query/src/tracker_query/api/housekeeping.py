@@ -13,8 +13,7 @@ from ..settings import QuerySettings
 from .access import Admin
 from .budgets import BudgetIn
 from .deps import Session
-from .project_lookup import NOT_FOUND as _NOT_FOUND
-from .project_lookup import project_id_of as _project_id
+from .project_lookup import NOT_FOUND, project_id_of
 
 router = APIRouter(prefix="/api/projects", tags=["project settings"])
 
@@ -80,14 +79,14 @@ def _settings_out(values: ProjectSettingsValues, defaults: QuerySettings) -> Pro
     )
 
 
-@router.get("/{project_name}/settings", summary="A project's settings", responses=_NOT_FOUND)
+@router.get("/{project_name}/settings", summary="A project's settings", responses=NOT_FOUND)
 async def get_settings(project_name: str, session: Session, request: Request) -> ProjectSettingsOut:
-    values = await read_project_settings(session, await _project_id(session, project_name))
+    values = await read_project_settings(session, await project_id_of(session, project_name))
     return _settings_out(values, request.app.state.settings)
 
 
 @router.put(
-    "/{project_name}/settings", summary="Change a project's settings (admin)", responses=_NOT_FOUND
+    "/{project_name}/settings", summary="Change a project's settings (admin)", responses=NOT_FOUND
 )
 async def put_settings(
     project_name: str, changes: ProjectSettingsIn, session: Session, request: Request, _: Admin
@@ -98,7 +97,7 @@ async def put_settings(
         None if changes.budget is None else changes.budget.values(),
     )
     async with session.begin():
-        await write_project_settings(session, await _project_id(session, project_name), values)
+        await write_project_settings(session, await project_id_of(session, project_name), values)
     return _settings_out(values, request.app.state.settings)
 
 
@@ -106,7 +105,7 @@ async def put_settings(
     "/{project_name}/archive",
     status_code=204,
     summary="Hide a project from the project list (admin); its data stays",
-    responses=_NOT_FOUND,
+    responses=NOT_FOUND,
 )
 async def archive(project_name: str, session: Session, _: Admin) -> Response:
     return await _mark_archived(session, project_name, archived=True)
@@ -116,7 +115,7 @@ async def archive(project_name: str, session: Session, _: Admin) -> Response:
     "/{project_name}/unarchive",
     status_code=204,
     summary="Show an archived project again (admin)",
-    responses=_NOT_FOUND,
+    responses=NOT_FOUND,
 )
 async def unarchive(project_name: str, session: Session, _: Admin) -> Response:
     return await _mark_archived(session, project_name, archived=False)
@@ -124,7 +123,7 @@ async def unarchive(project_name: str, session: Session, _: Admin) -> Response:
 
 async def _mark_archived(session: Session, project_name: str, *, archived: bool) -> Response:
     async with session.begin():
-        await set_archived(session, await _project_id(session, project_name), archived=archived)
+        await set_archived(session, await project_id_of(session, project_name), archived=archived)
     return Response(status_code=204)
 
 
@@ -133,9 +132,9 @@ async def _mark_archived(session: Session, project_name: str, *, archived: bool)
     status_code=204,
     summary="Delete a project with all its tasks and history (admin)",
     description="Events arriving for it later create it afresh.",
-    responses=_NOT_FOUND,
+    responses=NOT_FOUND,
 )
 async def delete(project_name: str, session: Session, _: Admin) -> Response:
     async with session.begin():
-        await delete_project(session, await _project_id(session, project_name))
+        await delete_project(session, await project_id_of(session, project_name))
     return Response(status_code=204)

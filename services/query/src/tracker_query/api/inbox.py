@@ -1,7 +1,5 @@
 """The inbox: every task needing a person, oldest first, and dismissing failed or stale ones."""
 
-import base64
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -23,7 +21,7 @@ from ..repositories.inbox import (
 from ..repositories.projects import find_project_id
 from .access import Admin, AllowedProjects, searched_projects
 from .deps import ReadingSession, Session
-from .filters import NEXT_CURSOR, Moment
+from .filters import NEXT_CURSOR, Moment, pack_cursor, unpack_cursor
 
 router = APIRouter(prefix="/api/inbox", tags=["inbox"])
 
@@ -36,17 +34,11 @@ class _Cursor(BaseModel):
 
 
 def _encode_cursor(key: InboxKey) -> str:
-    data = json.dumps({"since": key.since.isoformat(), "id": key.id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+    return pack_cursor({"since": key.since.isoformat(), "id": key.id})
 
 
 def _decode_cursor(text: str) -> InboxKey:
-    try:
-        cursor = _Cursor.model_validate_json(
-            base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        )
-    except ValueError:  # undecodable, not JSON, or not a cursor's fields
-        raise ValueError("is not a cursor of the inbox") from None
+    cursor = unpack_cursor(text, _Cursor, "the inbox")
     return InboxKey(cursor.since, cursor.id)
 
 
